@@ -1,0 +1,154 @@
+//! Offline administration: the bootstrap owner of an empty database, `create-owner` and `reset-password`.
+
+use crate::auth::password::{PasswordHasher, generate_password};
+use crate::domain::audit::{AuditEntry, Outcome};
+use crate::domain::permission::Group;
+use crate::domain::store::NewUserRecord;
+use crate::domain::user::{Access, NewUser, Password, Profile, ProfileField};
+use crate::domain::values::{CustomerName, Text, Timestamp, UserName};
+use crate::domain::{DomainError, Store};
+
+/// Where a bootstrap password comes from; otherwise one is generated and printed once.
+pub const PASSWORD_ENV: &str = "USERGATE_BOOTSTRAP_PASSWORD";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Domain(#[from] DomainError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The password to set: from the environment, or generated (then `true`: the caller must print it).
+fn chosen_password(min_chars: usize) -> Result<(Password, bool), AdminError> {
+    match std::env::var(PASSWORD_ENV) {
+        Ok(p) if !p.is_empty() => Ok((Password::parse(PASSWORD_ENV, &p, min_chars)?, false)),
+        _ => {
+            let p = generate_password()
+                .map_err(|e| AdminError::Other(format!("random source: {e}")))?;
+            Ok((Password::parse("password", &p, min_chars)?, true))
+        }
+    }
+}
+
+fn audit(store: &dyn Store, op: &'static str, target: &str) -> Result<AuditEntry, AdminError> {
+    Ok(AuditEntry {
+        job: store.next_job_id()?,
+        at: Timestamp::now(),
+        customer: None,
+        actor: None,
+        actor_name: "usergate-admin".into(),
+        operation: op,
+        target: target.to_owned(),
+        outcome: Outcome::Success,
+        changed: vec!["password"],
+        client_addr: "local".into(),
+        correlation_id: String::new(),
+    })
+}
+
+fn owner_profile(user: &UserName) -> Result<Profile, DomainError> {
+    let mut p = Profile::default();
+    p.set(
+        ProfileField::Nickname,
+        Some(Text::parse("nickname", user.as_str())?),
+    );
+    p.set(
+        ProfileField::FirstName,
+        Some(Text::parse("first_name", "Account")?),
+    );
+    p.set(
+        ProfileField::LastName,
+        Some(Text::parse("last_name", "Owner")?),
+    );
+    p.set(
+        ProfileField::Email,
+        Some(Text::parse("email", "owner@localhost")?),
+    );
+    p.set(
+        ProfileField::Organization,
+        Some(Text::parse("organization", "usergate")?),
+    );
+    Ok(p)
+}
+
+/// Creates an owner (and its customer if new). Returns the generated password, if one was generated.
+pub fn create_owner(
+    store: &dyn Store,
+    hasher: &PasswordHasher,
+    customer: &str,
+    user: &str,
+    min_password_chars: usize,
+) -> Result<Option<String>, AdminError> {
+    let customer = CustomerName::parse("customer", customer)?;
+    let user_name = UserName::parse("user", user)?;
+    let (password, generated) = chosen_password(min_password_chars)?;
+    let customer_id = store.ensure_customer(&customer)?;
+    let mut entry = audit(store, "AdminCreateOwner", user_name.as_str())?;
+    entry.customer = Some(customer_id);
+    entry.changed = vec!["user_name", "password", "group_name"];
+    let password_hash = hasher
+        .hash(password.expose())
+        .map_err(|e| AdminError::Other(e.to_string()))?;
+    let uid = crate::auth::token::generate_uid().map_err(|e| AdminError::Other(e.to_string()))?;
+    let new = NewUser {
+        profile: owner_profile(&user_name)?,
+        user_name,
+        password: password.clone(),
+        access: Access {
+            groups: vec![Group::Owner, Group::Default],
+            ..Access::default()
+        },
+    };
+    let record = NewUserRecord {
+        customer: customer_id,
+        user: new,
+        password_hash,
+        uid,
+        now: entry.at,
+    };
+    store.insert_user(&record, &entry)?;
+    Ok(generated.then(|| password.expose().to_owned()))
+}
+
+/// Sets a new password (and unlocks the account); all its sessions end.
+pub fn reset_password(
+    store: &dyn Store,
+    hasher: &PasswordHasher,
+    customer: &str,
+    user: &str,
+    min_password_chars: usize,
+) -> Result<Option<String>, AdminError> {
+    let customer = CustomerName::parse("customer", customer)?;
+    let user_name = UserName::parse("user", user)?;
+    let not_found = || {
+        AdminError::Other(format!(
+            "no user {user_name} in customer {}",
+            customer.as_str()
+        ))
+    };
+    let customer_id = store.find_customer(&customer)?.ok_or_else(not_found)?;
+    let found = store
+        .user_by_name(customer_id, &user_name)?
+        .ok_or_else(not_found)?;
+    let (password, generated) = chosen_password(min_password_chars)?;
+    let password_hash = hasher
+        .hash(password.expose())
+        .map_err(|e| AdminError::Other(e.to_string()))?;
+    let mut entry = audit(store, "AdminResetPassword", user_name.as_str())?;
+    entry.customer = Some(customer_id);
+    store.reset_password(found.id, &password_hash, &entry)?;
+    Ok(generated.then(|| password.expose().to_owned()))
+}
+
+/// On an empty database: customer `default` with owner `owner`.
+pub fn bootstrap_if_empty(
+    store: &dyn Store,
+    hasher: &PasswordHasher,
+    min_password_chars: usize,
+) -> Result<Option<String>, AdminError> {
+    if store.customer_count()? > 0 {
+        return Ok(None);
+    }
+    create_owner(store, hasher, "default", "owner", min_password_chars)
+}

@@ -1,0 +1,44 @@
+//! `App`: what every operation needs (store, hasher, rules, limits, clock), built once at start-up.
+
+use std::sync::Arc;
+
+use crate::auth::password::PasswordHasher;
+use crate::domain::Store;
+use crate::domain::session::SessionPolicy;
+use crate::domain::user::InputRules;
+use crate::domain::users::Limits;
+use crate::domain::values::Timestamp;
+use crate::soap::xml::XmlLimits;
+
+/// Rules and limits the operations apply, from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub input: InputRules,
+    pub limits: Limits,
+    pub session: SessionPolicy,
+    /// Consecutive wrong passwords after which an account is locked (design.md: 100).
+    pub lock_after: u32,
+    pub xml: XmlLimits,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            input: InputRules::default(),
+            limits: Limits {
+                search_limit: 10_000,
+            },
+            session: SessionPolicy::default(),
+            lock_after: 100,
+            xml: XmlLimits::default(),
+        }
+    }
+}
+
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub hasher: PasswordHasher,
+    pub policy: Policy,
+    /// Time is an input (tests may fix it).
+    pub clock: fn() -> Timestamp,
+}

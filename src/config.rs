@@ -1,0 +1,135 @@
+//! Settings: defaults in code, then an optional TOML file, then environment and flags; validated once at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::app::Policy;
+use crate::domain::session::SessionPolicy;
+use crate::domain::user::InputRules;
+use crate::domain::users::Limits;
+use crate::soap::xml::XmlLimits;
+
+/// Hard ceiling on the body limit (design.md section 6).
+pub const MAX_BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// SQLite database file.
+    pub db: PathBuf,
+    /// The URL written into served WSDLs' soap:address (default `http://<listen>/SOAP/`).
+    pub public_url: Option<String>,
+    pub body_limit: usize,
+    pub max_connections: usize,
+    pub max_headers: usize,
+    pub header_timeout_secs: u64,
+    pub body_timeout_secs: u64,
+    pub min_password_length: usize,
+    pub phone_required: bool,
+    pub search_limit: u64,
+    pub session_idle_secs: u64,
+    pub session_absolute_secs: u64,
+    pub lock_after_failures: u32,
+    /// Argon2 hashes running at once (each holds 19 MiB); default: the number of cores.
+    pub hash_concurrency: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db: PathBuf::from("usergate.db"),
+            public_url: None,
+            body_limit: 64 * 1024,
+            max_connections: 1024,
+            max_headers: 64,
+            header_timeout_secs: 10,
+            body_timeout_secs: 10,
+            min_password_length: 8,
+            phone_required: false,
+            search_limit: 10_000,
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            lock_after_failures: 100,
+            hash_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {path}: {message}")]
+    File { path: String, message: String },
+    #[error("setting {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Reads a TOML file over the defaults.
+    pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
+        let file_err = |message: String| ConfigError::File {
+            path: path.display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
+        toml::from_str(&text).map_err(|e| file_err(e.to_string()))
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if !(1024..=MAX_BODY_LIMIT).contains(&self.body_limit) {
+            return bad("body_limit must be between 1 KiB and 1 MiB");
+        }
+        if self.max_connections == 0 || self.hash_concurrency == 0 {
+            return bad("max_connections and hash_concurrency must be at least 1");
+        }
+        if !(8..=1024).contains(&self.max_headers) {
+            return bad("max_headers must be between 8 and 1024");
+        }
+        if !(1..=1024).contains(&self.min_password_length) {
+            return bad("min_password_length must be between 1 and 1024");
+        }
+        if self.search_limit == 0 || self.session_idle_secs == 0 || self.session_absolute_secs == 0
+        {
+            return bad("search_limit and session lifetimes must be positive");
+        }
+        if self.header_timeout_secs == 0
+            || self.body_timeout_secs == 0
+            || self.lock_after_failures == 0
+        {
+            return bad("timeouts and lock_after_failures must be positive");
+        }
+        Ok(())
+    }
+
+    /// The URL clients are told to call.
+    pub fn endpoint_url(&self, bound: SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}/SOAP/"))
+    }
+
+    pub fn policy(&self) -> Policy {
+        Policy {
+            input: InputRules {
+                min_password_chars: self.min_password_length,
+                phone_required: self.phone_required,
+            },
+            limits: Limits {
+                search_limit: self.search_limit,
+            },
+            session: SessionPolicy {
+                idle_secs: self.session_idle_secs,
+                absolute_secs: self.session_absolute_secs,
+            },
+            lock_after: self.lock_after_failures,
+            xml: XmlLimits::default(),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The domain's one error type: an `ErrCode` from DynECT's vocabulary plus an `info` naming the field or context.
+
+use std::fmt;
+
+/// DynECT's `err_cd` vocabulary; every failure a client sees carries one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrCode {
+    MissingData,
+    InvalidData,
+    InvalidRequest,
+    NotFound,
+    TargetExists,
+    PermissionDenied,
+    IllegalOperation,
+    OperationFailed,
+    InternalError,
+}
+
+impl ErrCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrCode::MissingData => "MISSING_DATA",
+            ErrCode::InvalidData => "INVALID_DATA",
+            ErrCode::InvalidRequest => "INVALID_REQUEST",
+            ErrCode::NotFound => "NOT_FOUND",
+            ErrCode::TargetExists => "TARGET_EXISTS",
+            ErrCode::PermissionDenied => "PERMISSION_DENIED",
+            ErrCode::IllegalOperation => "ILLEGAL_OPERATION",
+            ErrCode::OperationFailed => "OPERATION_FAILED",
+            ErrCode::InternalError => "INTERNAL_ERROR",
+        }
+    }
+
+    /// Caller errors are SOAP `Client` faults; the rest are `Server` faults (design.md section 2).
+    pub fn is_caller_error(self) -> bool {
+        !matches!(self, ErrCode::OperationFailed | ErrCode::InternalError)
+    }
+}
+
+/// A failure of a use case. `info` always starts with the field or context (`email: not a valid address`),
+/// because DynECT clients parse that prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainError {
+    pub code: ErrCode,
+    pub info: String,
+}
+
+impl DomainError {
+    pub fn new(code: ErrCode, context: &str, text: impl fmt::Display) -> Self {
+        DomainError {
+            code,
+            info: format!("{context}: {text}"),
+        }
+    }
+    pub fn missing(field: &str) -> Self {
+        Self::new(ErrCode::MissingData, field, "required")
+    }
+    pub fn invalid(field: &str, text: impl fmt::Display) -> Self {
+        Self::new(ErrCode::InvalidData, field, text)
+    }
+    pub fn not_found(field: &str) -> Self {
+        Self::new(ErrCode::NotFound, field, "no such user")
+    }
+    pub fn denied(context: &str, text: impl fmt::Display) -> Self {
+        Self::new(ErrCode::PermissionDenied, context, text)
+    }
+    pub fn illegal(context: &str, text: impl fmt::Display) -> Self {
+        Self::new(ErrCode::IllegalOperation, context, text)
+    }
+    /// The uniform login failure: unknown customer or user, wrong password and blocked all look the same.
+    pub fn bad_credentials() -> Self {
+        Self::new(ErrCode::InvalidData, "login", "Bad or expired credentials")
+    }
+    /// Internal details never reach the client; they are logged with the job id by the caller.
+    pub fn internal() -> Self {
+        Self::new(ErrCode::InternalError, "server", "internal error")
+    }
+}
+
+impl fmt::Display for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code.as_str(), self.info)
+    }
+}
+
+impl std::error::Error for DomainError {}

@@ -1,0 +1,14 @@
+//! The domain: users, sessions, permissions and audit, with their rules. Knows nothing of XML, HTTP or SQL.
+
+pub mod audit;
+pub mod error;
+pub mod permission;
+pub mod session;
+pub mod store;
+pub mod user;
+pub mod users;
+pub mod values;
+
+pub use audit::{AuditEntry, JobId, Outcome, RequestMeta};
+pub use error::{DomainError, ErrCode};
+pub use store::Store;

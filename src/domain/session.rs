@@ -1,0 +1,142 @@
+//! Sessions: who is calling (a `Caller`), how a token becomes one, and when a session is dead.
+
+use super::error::DomainError;
+use super::permission::Grants;
+use super::store::{SessionRow, Store};
+use super::user::{CustomerId, UserId};
+use super::values::{Timestamp, UserName};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionId(pub i64);
+
+/// SHA-256 of a session token, hex-encoded: the only form a token is stored in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHash(pub String);
+
+/// The authenticated user behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub customer: CustomerId,
+    pub user_id: UserId,
+    pub user_name: UserName,
+    pub session: SessionId,
+    pub grants: Grants,
+}
+
+/// Session lifetimes (design.md section 6: idle 30 min, absolute 12 h).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub idle_secs: u64,
+    pub absolute_secs: u64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle_secs: 30 * 60,
+            absolute_secs: 12 * 3600,
+        }
+    }
+}
+
+/// Idle time is recorded at this granularity so that reads do not each cost a durable write.
+const TOUCH_GRANULARITY_SECS: i64 = 60;
+
+fn dead_token() -> DomainError {
+    DomainError::invalid("login", "Bad or expired token")
+}
+
+impl SessionPolicy {
+    fn is_live(&self, row: &SessionRow, now: Timestamp) -> bool {
+        now < row.created_at.plus_secs(self.absolute_secs)
+            && now < row.last_seen_at.plus_secs(self.idle_secs)
+    }
+}
+
+/// Turns a token into a caller, or the uniform `login:` failure. `keep_alive` records activity now
+/// (SessionKeepAlive); other calls record it at most once a minute.
+pub fn authenticate(
+    store: &dyn Store,
+    hash: &TokenHash,
+    policy: SessionPolicy,
+    now: Timestamp,
+    keep_alive: bool,
+) -> Result<Caller, DomainError> {
+    let row = store.session_by_hash(hash)?.ok_or_else(dead_token)?;
+    if !policy.is_live(&row, now) {
+        store.delete_session(row.id)?;
+        return Err(dead_token());
+    }
+    let user = store
+        .user_by_id(row.customer, row.user_id)?
+        .ok_or_else(dead_token)?;
+    if !user.can_log_in() {
+        return Err(dead_token());
+    }
+    if keep_alive || now.0 - row.last_seen_at.0 >= TOUCH_GRANULARITY_SECS {
+        store.touch_session(row.id, now)?;
+    }
+    Ok(Caller {
+        customer: row.customer,
+        user_id: user.id,
+        grants: user.access.grants(),
+        user_name: user.user_name,
+        session: row.id,
+    })
+}
+
+/// What a login needs from outside the domain: password verification (with a dummy verify for unknown users so
+/// timing does not reveal which names exist) and the lockout threshold.
+pub struct LoginInputs<'a> {
+    pub verify: &'a dyn Fn(Option<&str>) -> bool,
+    pub lock_after: u32,
+    pub token_hash: TokenHash,
+}
+
+/// SessionLogin: every failure is the same `login: Bad or expired credentials`.
+pub fn login(
+    store: &dyn Store,
+    customer: &super::values::CustomerName,
+    user_name: &UserName,
+    inputs: LoginInputs<'_>,
+    audit: &mut super::audit::AuditEntry,
+) -> Result<(), DomainError> {
+    use super::audit::Outcome;
+    use super::permission::Permission;
+    use super::store::LoginRecord;
+
+    let refuse = |store: &dyn Store, record: LoginRecord, audit: &mut super::audit::AuditEntry| {
+        let err = DomainError::bad_credentials();
+        audit.outcome = Outcome::of(&err);
+        store.record_login(&record, audit)?;
+        Err(err)
+    };
+    let Some(customer_id) = store.find_customer(customer)? else {
+        (inputs.verify)(None);
+        return refuse(store, LoginRecord::Refused, audit);
+    };
+    audit.customer = Some(customer_id);
+    let Some(user) = store.user_by_name(customer_id, user_name)? else {
+        (inputs.verify)(None);
+        return refuse(store, LoginRecord::Refused, audit);
+    };
+    audit.actor = Some(user.id);
+    let stored = store.password_hash(user.id)?;
+    if !(inputs.verify)(stored.as_deref()) {
+        let record = LoginRecord::WrongPassword {
+            user_id: user.id,
+            lock_after: inputs.lock_after,
+        };
+        return refuse(store, record, audit);
+    }
+    if !user.can_log_in() || !user.access.grants().allows(Permission::UserLogin) {
+        return refuse(store, LoginRecord::Refused, audit);
+    }
+    store.record_login(
+        &LoginRecord::Success {
+            user_id: user.id,
+            token_hash: inputs.token_hash,
+        },
+        audit,
+    )
+}

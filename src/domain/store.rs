@@ -1,0 +1,131 @@
+//! The storage port: use-case-sized, atomic calls (each write stores its audit record in the same transaction).
+//! SQLite implements it today; PostgreSQL will implement the same trait.
+
+use super::audit::{AuditEntry, JobId};
+use super::error::DomainError;
+use super::session::{SessionId, TokenHash};
+use super::user::{CustomerId, NewUser, User, UserId};
+use super::values::{CustomerName, Timestamp, UserName};
+
+/// A stored session as the store knows it.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: SessionId,
+    pub customer: CustomerId,
+    pub user_id: UserId,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+}
+
+/// Facts about a customer that rules need inside the write transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct CustomerFacts {
+    /// Owners that are not blocked and still active: the last of them may not be removed.
+    pub working_owners: u64,
+}
+
+/// Which sessions of the changed user die with the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoke {
+    None,
+    All,
+    AllBut(SessionId),
+}
+
+/// What the domain decided to do with a user loaded inside the write transaction.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Update {
+        user: Box<User>,
+        /// A new Argon2id PHC string, when the password changes.
+        password_hash: Option<String>,
+        revoke: Revoke,
+        changed: Vec<&'static str>,
+    },
+    Delete,
+}
+
+/// The rule run inside the transaction; returning an error rolls everything back.
+pub type Decide<'a> = dyn FnMut(&User, CustomerFacts) -> Result<Change, DomainError> + 'a;
+
+/// A new user with its password already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUserRecord {
+    pub customer: CustomerId,
+    pub user: NewUser,
+    pub password_hash: String,
+    pub uid: String,
+    pub now: Timestamp,
+}
+
+/// A login attempt's effect on the store.
+#[derive(Debug, Clone)]
+pub enum LoginRecord {
+    Success {
+        user_id: UserId,
+        token_hash: TokenHash,
+    },
+    /// A wrong password for an existing user: counts toward the lockout.
+    WrongPassword { user_id: UserId, lock_after: u32 },
+    /// Unknown customer or user, or a user who may not log in: only the audit record.
+    Refused,
+}
+
+pub enum Search {
+    Found(Vec<User>),
+    TooMany(u64),
+}
+
+pub trait Store: Send + Sync {
+    /// The next job id from the one strictly increasing sequence.
+    fn next_job_id(&self) -> Result<JobId, DomainError>;
+
+    fn customer_count(&self) -> Result<u64, DomainError>;
+    fn find_customer(&self, name: &CustomerName) -> Result<Option<CustomerId>, DomainError>;
+    /// Creates the customer if it does not exist yet.
+    fn ensure_customer(&self, name: &CustomerName) -> Result<CustomerId, DomainError>;
+
+    fn user_by_name(
+        &self,
+        customer: CustomerId,
+        name: &UserName,
+    ) -> Result<Option<User>, DomainError>;
+    fn user_by_id(&self, customer: CustomerId, id: UserId) -> Result<Option<User>, DomainError>;
+    fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError>;
+    /// Users of one customer ordered by user_name, matching `search` (lower-cased) as a substring of the name
+    /// fields and email; `TooMany` when more than `limit` match.
+    fn search_users(
+        &self,
+        customer: CustomerId,
+        search: Option<&str>,
+        limit: u64,
+    ) -> Result<Search, DomainError>;
+
+    /// TARGET_EXISTS when the name is taken (ignoring case).
+    fn insert_user(&self, new: &NewUserRecord, audit: &AuditEntry) -> Result<User, DomainError>;
+    /// Loads the user inside the write transaction, lets `decide` rule, applies the change with its audit record.
+    /// `Ok(None)` when there is no such user (nothing was written).
+    fn modify_user(
+        &self,
+        customer: CustomerId,
+        target: &UserName,
+        audit: &mut AuditEntry,
+        decide: &mut Decide<'_>,
+    ) -> Result<Option<User>, DomainError>;
+    /// Sets a user's password hash directly (offline admin commands), revoking its sessions.
+    fn reset_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        audit: &AuditEntry,
+    ) -> Result<(), DomainError>;
+
+    fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError>;
+    fn session_by_hash(&self, hash: &TokenHash) -> Result<Option<SessionRow>, DomainError>;
+    fn touch_session(&self, id: SessionId, now: Timestamp) -> Result<(), DomainError>;
+    fn delete_session(&self, id: SessionId) -> Result<(), DomainError>;
+    fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError>;
+
+    /// A failed state-changing call still leaves its audit record.
+    fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError>;
+}

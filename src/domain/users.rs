@@ -1,0 +1,417 @@
+//! User use cases and their rules: escalation, last owner, self-protection, patches, password changes.
+
+use super::audit::AuditEntry;
+use super::error::{DomainError, ErrCode};
+use super::permission::{Authorized, Grants, Group, Permission, authorize, gate};
+use super::session::Caller;
+use super::store::{Change, CustomerFacts, NewUserRecord, Revoke, Search, Store};
+use super::user::{Access, NewUser, Password, Patch, User, UserPatch};
+use super::values::{Timestamp, UserName};
+
+/// Settings the rules need.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// GetUsers answers at most this many users (default 10,000).
+    pub search_limit: u64,
+}
+
+/// Hashes a password (Argon2id, on the caller's blocking thread).
+pub type Hasher<'a> = dyn Fn(&Password) -> Result<String, DomainError> + 'a;
+
+/// Nobody grants a permission or group they do not hold; only owners grant OWNER.
+fn check_grantable(
+    caller: &Grants,
+    groups: &[Group],
+    permissions: &[Permission],
+) -> Result<(), DomainError> {
+    if caller.is_owner() {
+        return Ok(());
+    }
+    if let Some(g) = groups.iter().find(|g| !caller.groups.contains(g)) {
+        return Err(DomainError::denied(
+            "group_name",
+            format_args!("you cannot grant {}", g.as_str()),
+        ));
+    }
+    if let Some(p) = permissions.iter().find(|p| !caller.allows(**p)) {
+        return Err(DomainError::denied(
+            "permission",
+            format_args!("you cannot grant {}", p.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+/// Groups as stored: as given, duplicates dropped, DEFAULT always present (every user is in it).
+fn normalize_groups(groups: &[Group]) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::with_capacity(groups.len() + 1);
+    for &g in groups.iter().chain(std::iter::once(&Group::Default)) {
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    out
+}
+
+fn dedup<T: PartialEq + Clone>(items: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for i in items {
+        if !out.contains(i) {
+            out.push(i.clone());
+        }
+    }
+    out
+}
+
+fn need_permission_update(caller: &Caller) -> Result<(), DomainError> {
+    authorize::<gate::PermissionUpdate>(caller).map(|_| ())
+}
+
+/// A caller manages only users no more powerful than itself.
+fn check_manageable(caller: &Caller, target: &User) -> Result<(), DomainError> {
+    if target.id == caller.user_id || caller.grants.covers(&target.access.grants()) {
+        Ok(())
+    } else {
+        Err(DomainError::denied(
+            "user_name",
+            format_args!("{} holds permissions you do not", target.user_name),
+        ))
+    }
+}
+
+/// The last working owner of a customer must stay one.
+fn is_last_owner(target: &User, facts: CustomerFacts) -> bool {
+    target.is_owner() && !target.blocked && target.active && facts.working_owners <= 1
+}
+
+pub fn create(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserAdd>,
+    new: NewUser,
+    hash: &Hasher<'_>,
+    uid: String,
+    audit: &AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    let a = &new.access;
+    let asks_access = a.groups.iter().any(|g| *g != Group::Default)
+        || !a.permissions.is_empty()
+        || !a.zones.is_empty()
+        || !a.forbids.is_empty();
+    if asks_access {
+        need_permission_update(caller)?;
+    }
+    check_grantable(&caller.grants, &a.groups, &a.permissions)?;
+    let access = Access {
+        groups: normalize_groups(&a.groups),
+        permissions: dedup(&a.permissions),
+        zones: a.zones.clone(),
+        forbids: a.forbids.clone(),
+    };
+    let password_hash = hash(&new.password)?;
+    let record = NewUserRecord {
+        customer: caller.customer,
+        user: NewUser { access, ..new },
+        password_hash,
+        uid,
+        now: audit.at,
+    };
+    store.insert_user(&record, audit)
+}
+
+pub fn get(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserGet>,
+    name: &UserName,
+) -> Result<User, DomainError> {
+    store
+        .user_by_name(by.caller().customer, name)?
+        .ok_or_else(|| DomainError::not_found("user_name"))
+}
+
+pub fn list(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserGet>,
+    search: Option<&str>,
+    limits: Limits,
+) -> Result<Vec<User>, DomainError> {
+    let lowered = search.filter(|s| !s.is_empty()).map(str::to_lowercase);
+    match store.search_users(
+        by.caller().customer,
+        lowered.as_deref(),
+        limits.search_limit,
+    )? {
+        Search::Found(users) => Ok(users),
+        Search::TooMany(n) => Err(DomainError::new(
+            ErrCode::OperationFailed,
+            "search",
+            format_args!("{n} users match; narrow the search"),
+        )),
+    }
+}
+
+/// Runs `rule` on the target inside the store's write transaction; NOT_FOUND when it does not exist.
+fn modify(
+    store: &dyn Store,
+    caller: &Caller,
+    target: &UserName,
+    audit: &mut AuditEntry,
+    rule: &mut dyn FnMut(&User, CustomerFacts) -> Result<Change, DomainError>,
+) -> Result<User, DomainError> {
+    store
+        .modify_user(caller.customer, target, audit, &mut |user, facts| {
+            check_manageable(caller, user)?;
+            rule(user, facts)
+        })?
+        .ok_or_else(|| DomainError::not_found("user_name"))
+}
+
+/// Blocking rules shared by BlockUser and UpdateUser(status=blocked).
+fn check_blockable(caller: &Caller, user: &User, facts: CustomerFacts) -> Result<(), DomainError> {
+    if user.id == caller.user_id {
+        return Err(DomainError::illegal(
+            "user_name",
+            "you cannot block yourself",
+        ));
+    }
+    if is_last_owner(user, facts) {
+        return Err(DomainError::illegal(
+            "user_name",
+            "the last owner cannot be blocked",
+        ));
+    }
+    Ok(())
+}
+
+fn bumped(user: &User, now: Timestamp) -> User {
+    let mut next = user.clone();
+    next.version += 1;
+    next.updated_at = now;
+    next
+}
+
+fn set_blocked(
+    store: &dyn Store,
+    caller: &Caller,
+    target: &UserName,
+    blocked: bool,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let now = audit.at;
+    modify(store, caller, target, audit, &mut |user, facts| {
+        if blocked {
+            check_blockable(caller, user, facts)?;
+        }
+        // Blocking a blocked user is not an error: it changes nothing and still answers the user.
+        let changed = if user.blocked == blocked {
+            vec![]
+        } else {
+            vec!["status"]
+        };
+        let next = if changed.is_empty() {
+            user.clone()
+        } else {
+            User {
+                blocked,
+                ..bumped(user, now)
+            }
+        };
+        let revoke = if blocked { Revoke::All } else { Revoke::None };
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke,
+            changed,
+        })
+    })
+}
+
+pub fn block(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserBlock>,
+    target: &UserName,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    set_blocked(store, by.caller(), target, true, audit)
+}
+
+pub fn unblock(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserUnblock>,
+    target: &UserName,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    set_blocked(store, by.caller(), target, false, audit)
+}
+
+pub fn delete(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserDelete>,
+    target: &UserName,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    modify(store, caller, target, audit, &mut |user, facts| {
+        if user.id == caller.user_id {
+            return Err(DomainError::illegal(
+                "user_name",
+                "you cannot delete yourself",
+            ));
+        }
+        if is_last_owner(user, facts) {
+            return Err(DomainError::illegal(
+                "user_name",
+                "the last owner cannot be deleted",
+            ));
+        }
+        if user.hold {
+            return Err(DomainError::illegal("user_name", "the user is on hold"));
+        }
+        Ok(Change::Delete)
+    })
+}
+
+pub fn update(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserUpdate>,
+    target: &UserName,
+    patch: UserPatch,
+    hash: &Hasher<'_>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    if patch.touches_access() {
+        need_permission_update(caller)?;
+    }
+    match patch.blocked {
+        Some(true) => authorize::<gate::UserBlock>(caller).map(|_| ())?,
+        Some(false) => authorize::<gate::UserUnblock>(caller).map(|_| ())?,
+        None => {}
+    }
+    // Hash before the write transaction: Argon2 takes tens of milliseconds and must not hold the writer.
+    let password_hash = patch.password.as_ref().map(hash).transpose()?;
+    let now = audit.at;
+    modify(store, caller, target, audit, &mut |user, facts| {
+        let mut next = user.clone();
+        let mut changed: Vec<&'static str> = Vec::new();
+        let mut revoke = Revoke::None;
+        if let Some(name) = &patch.new_user_name {
+            if name.as_str() != user.user_name.as_str() {
+                next.user_name = name.clone();
+                changed.push("user_name");
+            }
+        }
+        if password_hash.is_some() {
+            changed.push("password");
+            revoke = if user.id == caller.user_id {
+                Revoke::AllBut(caller.session)
+            } else {
+                Revoke::All
+            };
+        }
+        if let Some(blocked) = patch.blocked {
+            if blocked {
+                check_blockable(caller, user, facts)?;
+                revoke = Revoke::All;
+            }
+            if blocked != user.blocked {
+                next.blocked = blocked;
+                changed.push("status");
+            }
+        }
+        for (field, value) in &patch.profile {
+            let v = match value {
+                Patch::Clear => None,
+                Patch::Set(t) => Some(t.clone()),
+            };
+            if next.profile.get(*field) != v.as_ref() {
+                next.profile.set(*field, v);
+                changed.push(field.name());
+            }
+        }
+        if let Some(groups) = &patch.groups {
+            let groups = normalize_groups(groups);
+            let added: Vec<Group> = groups
+                .iter()
+                .filter(|g| !user.access.groups.contains(g))
+                .copied()
+                .collect();
+            check_grantable(&caller.grants, &added, &[])?;
+            if user.is_owner() && !groups.contains(&Group::Owner) && is_last_owner(user, facts) {
+                return Err(DomainError::illegal(
+                    "group_name",
+                    "the last owner cannot leave OWNER",
+                ));
+            }
+            if groups != user.access.groups {
+                next.access.groups = groups;
+                changed.push("group_name");
+            }
+        }
+        if let Some(perms) = &patch.permissions {
+            let perms = dedup(perms);
+            let added: Vec<Permission> = perms
+                .iter()
+                .filter(|p| !user.access.permissions.contains(p))
+                .copied()
+                .collect();
+            check_grantable(&caller.grants, &[], &added)?;
+            if perms != user.access.permissions {
+                next.access.permissions = perms;
+                changed.push("permission");
+            }
+        }
+        if let Some(zones) = &patch.zones {
+            if *zones != user.access.zones {
+                next.access.zones = zones.clone();
+                changed.push("zone");
+            }
+        }
+        if let Some(forbids) = &patch.forbids {
+            if *forbids != user.access.forbids {
+                next.access.forbids = forbids.clone();
+                changed.push("forbid");
+            }
+        }
+        if !changed.is_empty() {
+            next.version += 1;
+            next.updated_at = now;
+        }
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: password_hash.clone(),
+            revoke,
+            changed,
+        })
+    })
+}
+
+/// The caller's own password; `verify_old` checks the current one (the native profile requires it).
+pub fn change_own_password(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserChangepw>,
+    verify_old: Option<&dyn Fn(&str) -> bool>,
+    new_password: &Password,
+    hash: &Hasher<'_>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    if let Some(verify) = verify_old {
+        let stored = store
+            .password_hash(caller.user_id)?
+            .ok_or_else(DomainError::internal)?;
+        if !verify(&stored) {
+            return Err(DomainError::invalid("old_password", "does not match"));
+        }
+    }
+    let password_hash = hash(new_password)?;
+    let now = audit.at;
+    modify(store, caller, &caller.user_name, audit, &mut |user, _| {
+        Ok(Change::Update {
+            user: Box::new(bumped(user, now)),
+            password_hash: Some(password_hash.clone()),
+            revoke: Revoke::AllBut(caller.session),
+            changed: vec!["password"],
+        })
+    })
+}

@@ -1,0 +1,94 @@
+//! The HTTP server: accept loop with a connection cap, hyper with header/body timeouts and size limits,
+//! graceful shutdown, and the routes (SOAP, WSDL, health).
+
+pub mod endpoint;
+mod routes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::app::App;
+
+/// What the HTTP layer enforces.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    pub body_limit: usize,
+    pub max_connections: usize,
+    pub max_headers: usize,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+}
+
+/// Everything the routes need, shared by all connections.
+pub struct Server {
+    pub app: Arc<App>,
+    pub limits: HttpLimits,
+    /// The native WSDL with soap:address pointing at us.
+    pub wsdl: String,
+}
+
+/// The native WSDL as written, served with its soap:address rewritten.
+pub const NATIVE_WSDL: &str = include_str!("../../wsdl/usergate.wsdl");
+const WSDL_ADDRESS: &str = "http://127.0.0.1:8080/SOAP/";
+
+pub fn wsdl_for(endpoint_url: &str) -> String {
+    NATIVE_WSDL.replacen(WSDL_ADDRESS, endpoint_url, 1)
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests (at most 10 s).
+pub async fn serve(server: Arc<Server>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(server.limits.max_connections));
+    let mut http = http1::Builder::new();
+    // Without a timer hyper's header_read_timeout does nothing (the slowloris defence).
+    http.timer(TokioTimer::new())
+        .header_read_timeout(server.limits.header_timeout)
+        .max_headers(server.limits.max_headers)
+        .max_buf_size(64 * 1024)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = Arc::clone(&slots).acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and similar: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let srv = Arc::clone(&server);
+        let svc = service_fn(move |req| routes::route(Arc::clone(&srv), peer, req));
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!("shutdown: gave up waiting for connections"),
+    }
+}
+
+pub fn peer_string(peer: SocketAddr) -> String {
+    peer.ip().to_string()
+}

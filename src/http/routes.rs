@@ -1,0 +1,181 @@
+//! Routes: POST SOAP on `/SOAP/`, `/SOAP` and `/`; the WSDL at `?wsdl` and `/wsdl/usergate.wsdl`; `/healthz`.
+//! Body size and time limits are applied here, before any XML is read.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+
+use super::Server;
+use super::endpoint::{Answer, Charset, decode_text, handle};
+use crate::domain::audit::RequestMeta;
+
+type Reply = Response<Full<Bytes>>;
+
+fn plain(status: StatusCode, text: &'static str) -> Reply {
+    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+fn is_soap_path(path: &str) -> bool {
+    matches!(path, "/" | "/SOAP" | "/SOAP/")
+}
+
+/// The correlation id: `X-Request-Id`, else `X-Correlation-Id`, else a fresh one. Only short visible ASCII is
+/// accepted, because it is echoed and logged.
+fn correlation_id(headers: &HeaderMap) -> String {
+    let given = ["x-request-id", "x-correlation-id"].iter().find_map(|h| {
+        let v = headers.get(*h)?.to_str().ok()?;
+        (!v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+            .then(|| v.to_owned())
+    });
+    given.unwrap_or_else(|| crate::auth::token::generate_uid().unwrap_or_else(|_| "unknown".into()))
+}
+
+/// What the Content-Type says: SOAP media type and charset. `None` means 415.
+fn content_type(headers: &HeaderMap) -> Option<(Charset, Option<String>)> {
+    let Some(raw) = headers.get(CONTENT_TYPE) else {
+        // Some hand-written clients send none; the envelope still tells the version.
+        return Some((Charset::Utf8, None));
+    };
+    let raw = raw.to_str().ok()?;
+    let mut parts = raw.split(';');
+    let media = parts.next()?.trim().to_ascii_lowercase();
+    if media != "text/xml" && media != "application/soap+xml" {
+        return None;
+    }
+    let mut charset = Charset::Utf8;
+    let mut action = None;
+    for p in parts {
+        let Some((k, v)) = p.split_once('=') else {
+            continue;
+        };
+        let v = v.trim().trim_matches('"');
+        match k.trim().to_ascii_lowercase().as_str() {
+            "charset" => {
+                charset = match v.to_ascii_lowercase().as_str() {
+                    "utf-8" | "utf8" => Charset::Utf8,
+                    "utf-16" | "utf-16be" | "utf-16le" => Charset::Utf16,
+                    _ => return None,
+                }
+            }
+            "action" => action = Some(v.to_owned()),
+            _ => {}
+        }
+    }
+    Some((charset, action))
+}
+
+fn answer(a: Answer, request_id: &str) -> Reply {
+    let mut r = Response::new(Full::new(Bytes::from(a.body)));
+    *r.status_mut() = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-request-id", v);
+    }
+    r
+}
+
+pub async fn route(
+    server: Arc<Server>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Reply, Infallible> {
+    let path = req.uri().path();
+    let query = req.uri().query().unwrap_or("");
+    let wants_wsdl = query.eq_ignore_ascii_case("wsdl");
+    let reply = match (req.method(), path) {
+        (&Method::GET, p) if is_soap_path(p) && wants_wsdl => wsdl(&server.wsdl),
+        (&Method::GET, "/wsdl/usergate.wsdl") => wsdl(&server.wsdl),
+        (&Method::GET, "/healthz") => plain(StatusCode::OK, "ok\n"),
+        (&Method::POST, p) if is_soap_path(p) => soap(&server, peer, req).await,
+        (_, p) if is_soap_path(p) => {
+            let mut r = plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "POST a SOAP envelope, or GET ?wsdl\n",
+            );
+            r.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST, GET"));
+            r
+        }
+        _ => plain(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    Ok(reply)
+}
+
+fn wsdl(text: &str) -> Reply {
+    let mut r = Response::new(Full::new(Bytes::copy_from_slice(text.as_bytes())));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
+    r
+}
+
+async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Reply {
+    let limit = server.limits.body_limit;
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
+    }
+    let Some((charset, action_param)) = content_type(req.headers()) else {
+        return plain(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected text/xml or application/soap+xml in UTF-8 or UTF-16\n",
+        );
+    };
+    let request_id = correlation_id(req.headers());
+    let soap_action = req
+        .headers()
+        .get("soapaction")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or(action_param);
+    let body = Limited::new(req.into_body(), limit);
+    let bytes = match tokio::time::timeout(server.limits.body_timeout, body.collect()).await {
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
+        }
+        Ok(Err(_)) => return plain(StatusCode::BAD_REQUEST, "could not read the request body\n"),
+        Err(_) => {
+            return plain(
+                StatusCode::REQUEST_TIMEOUT,
+                "request body not received in time\n",
+            );
+        }
+    };
+    let meta = RequestMeta {
+        client_addr: super::peer_string(peer),
+        correlation_id: request_id.clone(),
+    };
+    let a = match decode_text(&bytes, charset) {
+        Ok(text) => handle(&server.app, &text, soap_action.as_deref(), meta).await,
+        Err(mut fault) => {
+            let mut body = String::new();
+            fault.job_id = None;
+            fault.write(&mut body);
+            Answer {
+                status: fault.http_status(),
+                content_type: fault.version.content_type(),
+                body,
+            }
+        }
+    };
+    answer(a, &request_id)
+}

@@ -1,0 +1,111 @@
+//! usergate: a SOAP gateway for managing user accounts. Modules in reading order, from the socket down to disk:
+//! `http` -> `soap` -> `messages` -> `ops` -> `domain` -> `store`; `auth`, `config`, `app` and `admin` beside them.
+
+pub mod admin;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod messages;
+pub mod ops;
+pub mod soap;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::App;
+use config::Settings;
+use domain::values::Timestamp;
+use store::sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("database {path}: {message}")]
+    Store { path: String, message: String },
+    #[error("bootstrap: {0}")]
+    Bootstrap(#[from] admin::AdminError),
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+pub fn open_store(settings: &Settings) -> Result<SqliteStore, StartError> {
+    SqliteStore::open(&settings.db).map_err(|e| StartError::Store {
+        path: settings.db.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+pub fn hasher(settings: &Settings) -> Result<auth::password::PasswordHasher, StartError> {
+    auth::password::PasswordHasher::new(settings.hash_concurrency)
+        .map_err(|e| StartError::Other(e.to_string()))
+}
+
+/// A started server: its address, and how to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, drains in-flight requests, and waits until the server is gone.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the store (migrating it), bootstraps an empty database, binds and starts serving in the background.
+pub async fn start(settings: Settings) -> Result<Running, StartError> {
+    settings.validate()?;
+    let store = open_store(&settings)?;
+    let hasher = hasher(&settings)?;
+    if let Some(password) =
+        admin::bootstrap_if_empty(&store, &hasher, settings.min_password_length)?
+    {
+        // Printed once, on stderr, so that the operator can log in; never logged.
+        eprintln!("owner password: {password}");
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: settings.listen,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    let app = App {
+        store: Arc::new(store),
+        hasher,
+        policy: settings.policy(),
+        clock: Timestamp::now,
+    };
+    let server = Arc::new(http::Server {
+        app: Arc::new(app),
+        limits: http::HttpLimits {
+            body_limit: settings.body_limit,
+            max_connections: settings.max_connections,
+            max_headers: settings.max_headers,
+            header_timeout: Duration::from_secs(settings.header_timeout_secs),
+            body_timeout: Duration::from_secs(settings.body_timeout_secs),
+        },
+        wsdl: http::wsdl_for(&settings.endpoint_url(addr)),
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(http::serve(server, listener, async {
+        let _ = stopped.await;
+    }));
+    tracing::info!("usergate listening on http://{addr}/SOAP/");
+    Ok(Running { addr, stop, task })
+}

@@ -1,0 +1,166 @@
+//! The `usergate` command: parses arguments and calls the library (serve, migrate, admin), nothing else.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use usergate::config::Settings;
+
+#[derive(Parser)]
+#[command(name = "usergate", version, about = "SOAP gateway for user accounts")]
+struct Cli {
+    /// TOML settings file (defaults apply to anything it leaves out).
+    #[arg(long, global = true, env = "USERGATE_CONFIG")]
+    config: Option<PathBuf>,
+    /// SQLite database file [default: ./usergate.db].
+    #[arg(long, global = true, env = "USERGATE_DB")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve SOAP over HTTP.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "USERGATE_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// URL written into the served WSDL's soap:address.
+        #[arg(long, env = "USERGATE_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Offline administration.
+    Admin {
+        #[command(subcommand)]
+        action: Admin,
+    },
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Create an owner (and the customer, if new). Password from USERGATE_BOOTSTRAP_PASSWORD, else generated.
+    CreateOwner {
+        #[arg(long)]
+        customer: String,
+        #[arg(long)]
+        user: String,
+    },
+    /// Set a new password for a user and end its sessions. Password as for create-owner.
+    ResetPassword {
+        #[arg(long)]
+        customer: String,
+        #[arg(long)]
+        user: String,
+    },
+}
+
+fn settings(cli: &Cli) -> Result<Settings, String> {
+    let mut s = match &cli.config {
+        Some(path) => Settings::from_file(path).map_err(|e| e.to_string())?,
+        None => Settings::default(),
+    };
+    if let Some(db) = &cli.db {
+        s.db = db.clone();
+    }
+    if let Command::Serve { listen, public_url } = &cli.command {
+        if let Some(l) = listen {
+            s.listen = *l;
+        }
+        if public_url.is_some() {
+            s.public_url = public_url.clone();
+        }
+    }
+    s.validate().map_err(|e| e.to_string())?;
+    Ok(s)
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal as _;
+    let ansi = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let running = usergate::start(settings).await.map_err(|e| e.to_string())?;
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining in-flight requests");
+    running.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let settings = settings(&cli)?;
+    match cli.command {
+        Command::Serve { .. } => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(serve(settings))
+        }
+        Command::Migrate => {
+            usergate::open_store(&settings).map_err(|e| e.to_string())?;
+            eprintln!("database {} is up to date", settings.db.display());
+            Ok(())
+        }
+        Command::Admin { action } => {
+            let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
+            let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
+            let min = settings.min_password_length;
+            let generated = match action {
+                Admin::CreateOwner { customer, user } => {
+                    usergate::admin::create_owner(&store, &hasher, &customer, &user, min)
+                }
+                Admin::ResetPassword { customer, user } => {
+                    usergate::admin::reset_password(&store, &hasher, &customer, &user, min)
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            if let Some(password) = generated {
+                eprintln!("owner password: {password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    init_logs();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("usergate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! UpdateUserRequest: a patch. Absent = unchanged; empty or xsi:nil = cleared; a list present replaces the list.
+
+use super::Request;
+use super::common::{ACCESS_FIELDS, forbids, groups, permissions, profile_patch, zones};
+use super::reader::{FAULT_INCOMPAT, Field, Fields, TOKEN, one, opt};
+use crate::domain::DomainError;
+use crate::domain::user::{InputRules, Password, UserPatch};
+use crate::domain::values::UserName;
+
+pub const FIELDS: &[Field] = &[
+    TOKEN,
+    FAULT_INCOMPAT,
+    one("user_name"),
+    opt("new_user_name"),
+    opt("password"),
+    opt("status"),
+    ACCESS_FIELDS[0],
+    ACCESS_FIELDS[1],
+    ACCESS_FIELDS[2],
+    ACCESS_FIELDS[3],
+    opt("nickname"),
+    opt("first_name"),
+    opt("last_name"),
+    opt("phone"),
+    opt("fax"),
+    opt("email"),
+    opt("notify_email"),
+    opt("pager_email"),
+    opt("address"),
+    opt("address_2"),
+    opt("city"),
+    opt("state"),
+    opt("post_code"),
+    opt("country"),
+    opt("website"),
+    opt("organization"),
+    opt("display_name"),
+    opt("middle_name"),
+    opt("notes"),
+];
+
+/// A field that cannot be cleared: present but empty is MISSING_DATA, absent is unchanged.
+fn unclearable<'f>(f: &'f Fields, name: &str) -> Result<Option<&'f str>, DomainError> {
+    match f.text(name) {
+        None => Ok(None),
+        Some("") => Err(DomainError::missing(name)),
+        Some(v) => Ok(Some(v)),
+    }
+}
+
+pub fn decode(f: &Fields, rules: &InputRules) -> Result<Request, DomainError> {
+    let token = f.required("token")?.to_owned();
+    let user_name = UserName::parse("user_name", f.required("user_name")?)?;
+    let new_user_name = unclearable(f, "new_user_name")?
+        .map(|n| UserName::parse("new_user_name", n))
+        .transpose()?;
+    let password = unclearable(f, "password")?
+        .map(|p| Password::parse("password", p, rules.min_password_chars))
+        .transpose()?;
+    let blocked = match unclearable(f, "status")? {
+        None => None,
+        Some("active") => Some(false),
+        Some("blocked") => Some(true),
+        Some(_) => return Err(DomainError::invalid("status", "active or blocked expected")),
+    };
+    let patch = UserPatch {
+        new_user_name,
+        password,
+        blocked,
+        profile: profile_patch(f, rules.phone_required)?,
+        groups: f.present("group_name").then(|| groups(f)).transpose()?,
+        permissions: f
+            .present("permission")
+            .then(|| permissions(f))
+            .transpose()?,
+        zones: f.present("zone").then(|| zones(f)).transpose()?,
+        forbids: f.present("forbid").then(|| forbids(f)).transpose()?,
+    };
+    Ok(Request::UpdateUser {
+        token,
+        user_name,
+        patch: Box::new(patch),
+    })
+}

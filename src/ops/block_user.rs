@@ -1,0 +1,20 @@
+//! BlockUser: UserBlock; the user's sessions die at once; blocking a blocked user is not an error.
+
+use super::{Ctx, Reply};
+use crate::domain::permission::{authorize, gate};
+use crate::domain::values::UserName;
+use crate::domain::{DomainError, users};
+use crate::messages::{Data, Operation};
+
+pub fn run(ctx: &Ctx<'_>, token: &str, name: &UserName) -> Result<Reply, DomainError> {
+    let caller = ctx.caller(token, false)?;
+    let audit = ctx.audit(Some(&caller), Operation::BlockUser, name.as_str());
+    ctx.audited(audit, |audit| {
+        let by = authorize::<gate::UserBlock>(&caller)?;
+        let user = users::block(ctx.app.store.as_ref(), &by, name, audit)?;
+        Ok(Reply::new(
+            Data::User(Box::new(user)),
+            "block: User blocked",
+        ))
+    })
+}

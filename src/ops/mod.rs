@@ -1,0 +1,133 @@
+//! Operations: authenticate the token, authorize, turn the message into a domain call, and the result into data.
+//! `dispatch` is one exhaustive match; each operation lives in its own file.
+
+mod block_user;
+mod create_user;
+mod delete_user;
+mod get_user;
+mod get_users;
+mod session_is_alive;
+mod session_keep_alive;
+mod session_login;
+mod session_logout;
+mod unblock_user;
+mod update_user;
+mod update_user_password;
+
+use crate::app::App;
+use crate::domain::audit::{AuditEntry, JobId, Outcome, RequestMeta};
+use crate::domain::session::{Caller, authenticate};
+use crate::domain::values::Timestamp;
+use crate::domain::{DomainError, ErrCode};
+use crate::messages::{Data, Operation, Request};
+
+/// Everything an operation knows about the request besides its message.
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub meta: &'a RequestMeta,
+    pub job: JobId,
+    pub now: Timestamp,
+}
+
+/// A successful operation: its data and the INFO message that says what happened.
+pub struct Reply {
+    pub data: Data,
+    pub info: String,
+}
+
+impl Reply {
+    fn new(data: Data, info: impl Into<String>) -> Self {
+        Reply {
+            data,
+            info: info.into(),
+        }
+    }
+}
+
+impl Ctx<'_> {
+    fn caller(&self, token: &str, keep_alive: bool) -> Result<Caller, DomainError> {
+        let hash = crate::auth::token::hash(token);
+        authenticate(
+            self.app.store.as_ref(),
+            &hash,
+            self.app.policy.session,
+            self.now,
+            keep_alive,
+        )
+    }
+
+    fn audit(&self, caller: Option<&Caller>, op: Operation, target: &str) -> AuditEntry {
+        AuditEntry {
+            job: self.job,
+            at: self.now,
+            customer: caller.map(|c| c.customer),
+            actor: caller.map(|c| c.user_id),
+            actor_name: caller.map(|c| c.user_name.to_string()).unwrap_or_default(),
+            operation: op.name(),
+            target: target.to_owned(),
+            outcome: Outcome::Success,
+            changed: Vec::new(),
+            client_addr: self.meta.client_addr.clone(),
+            correlation_id: self.meta.correlation_id.clone(),
+        }
+    }
+
+    /// Runs a state-changing step; when it fails, its audit record still says who tried what.
+    fn audited<T>(
+        &self,
+        mut audit: AuditEntry,
+        step: impl FnOnce(&mut AuditEntry) -> Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
+        step(&mut audit).inspect_err(|err| {
+            audit.outcome = Outcome::of(err);
+            audit.changed.clear();
+            if let Err(e) = self.app.store.record_audit(&audit) {
+                tracing::error!(job_id = self.job.0, error = %e, "could not record a failure audit");
+            }
+        })
+    }
+}
+
+/// Runs one decoded request. Blocking: call it from a blocking thread.
+pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
+    let result = match request {
+        Request::SessionLogin {
+            customer,
+            user_name,
+            password,
+        } => session_login::run(ctx, &customer, &user_name, &password),
+        Request::SessionLogout { token } => session_logout::run(ctx, &token),
+        Request::SessionIsAlive { token } => session_is_alive::run(ctx, &token),
+        Request::SessionKeepAlive { token } => session_keep_alive::run(ctx, &token),
+        Request::CreateUser { token, user } => create_user::run(ctx, &token, *user),
+        Request::GetUser { token, user_name } => get_user::run(ctx, &token, &user_name),
+        Request::GetUsers { token, search } => get_users::run(ctx, &token, search.as_deref()),
+        Request::UpdateUser {
+            token,
+            user_name,
+            patch,
+        } => update_user::run(ctx, &token, &user_name, *patch),
+        Request::BlockUser { token, user_name } => block_user::run(ctx, &token, &user_name),
+        Request::UnblockUser { token, user_name } => unblock_user::run(ctx, &token, &user_name),
+        Request::DeleteUser { token, user_name } => delete_user::run(ctx, &token, &user_name),
+        Request::UpdateUserPassword {
+            token,
+            old_password,
+            password,
+        } => update_user_password::run(ctx, &token, &old_password, &password),
+    };
+    if let Err(e) = &result {
+        if e.code == ErrCode::InternalError {
+            tracing::error!(job_id = ctx.job.0, "internal error answered");
+        }
+    }
+    result
+}
+
+/// Argon2id on the current (blocking) thread, bounded by the hasher's slots.
+fn hash(ctx: &Ctx<'_>, password: &crate::domain::user::Password) -> Result<String, DomainError> {
+    ctx.app.hasher.hash(password.expose()).map_err(|e| {
+        tracing::error!(job_id = ctx.job.0, error = %e, "password hashing failed");
+        DomainError::internal()
+    })
+}

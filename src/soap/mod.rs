@@ -1,0 +1,172 @@
+//! The SOAP wire only: envelope versions, the hardened reader, faults and the envelope writer. No users, no SQL,
+//! no hyper.
+
+pub mod envelope;
+pub mod write;
+pub mod xml;
+
+use std::fmt::Write as _;
+
+use write::{close, elem, open};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V11,
+    V12,
+}
+
+impl Version {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Version::V11 => "text/xml; charset=utf-8",
+            Version::V12 => "application/soap+xml; charset=utf-8",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultCode {
+    VersionMismatch,
+    MustUnderstand,
+    /// The caller's mistake (1.2: Sender).
+    Client,
+    /// Ours (1.2: Receiver).
+    Server,
+}
+
+/// A SOAP fault with DynECT's `ErrorResponse` detail (job_id, status=failure, one message with err_cd and info).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub code: FaultCode,
+    pub version: Version,
+    pub err_cd: &'static str,
+    pub info: String,
+    /// `API-B` for envelope problems, `BLL` for business failures (DynECT's source values).
+    pub source: &'static str,
+    pub job_id: Option<i64>,
+    /// The namespace of the `ErrorResponse` element: the profile the request used.
+    pub detail_ns: &'static str,
+}
+
+impl Fault {
+    pub fn new(code: FaultCode, info: impl Into<String>) -> Self {
+        Fault {
+            code,
+            version: Version::V11,
+            err_cd: if code == FaultCode::Server {
+                "INTERNAL_ERROR"
+            } else {
+                "INVALID_REQUEST"
+            },
+            info: info.into(),
+            source: "API-B",
+            job_id: None,
+            detail_ns: xml::NATIVE_NS,
+        }
+    }
+
+    pub fn client(err_cd: &'static str, info: impl Into<String>) -> Self {
+        Fault {
+            err_cd,
+            ..Fault::new(FaultCode::Client, info)
+        }
+    }
+
+    pub fn in_version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// SOAP 1.1 faults are HTTP 500 (WS-I R1126); SOAP 1.2 Sender faults are 400.
+    pub fn http_status(&self) -> u16 {
+        match (self.version, self.code) {
+            (Version::V12, FaultCode::Client) => 400,
+            _ => 500,
+        }
+    }
+
+    fn code_name(&self) -> &'static str {
+        match (self.version, self.code) {
+            (_, FaultCode::VersionMismatch) => "soap:VersionMismatch",
+            (_, FaultCode::MustUnderstand) => "soap:MustUnderstand",
+            (Version::V11, FaultCode::Client) => "soap:Client",
+            (Version::V11, FaultCode::Server) => "soap:Server",
+            (Version::V12, FaultCode::Client) => "soap:Sender",
+            (Version::V12, FaultCode::Server) => "soap:Receiver",
+        }
+    }
+
+    /// The whole response document.
+    pub fn write(&self, out: &mut String) {
+        write::begin_envelope(out, self.version);
+        match self.version {
+            Version::V11 => {
+                open(out, "soap:Fault");
+                elem(out, "faultcode", self.code_name());
+                elem(out, "faultstring", &self.info);
+                open(out, "detail");
+                self.write_detail(out);
+                close(out, "detail");
+            }
+            Version::V12 => {
+                out.push_str("<soap:Fault><soap:Code>");
+                elem(out, "soap:Value", self.code_name());
+                out.push_str("</soap:Code><soap:Reason><soap:Text xml:lang=\"en\">");
+                write::escape_into(out, &self.info);
+                out.push_str("</soap:Text></soap:Reason><soap:Detail>");
+                self.write_detail(out);
+                out.push_str("</soap:Detail>");
+            }
+        }
+        close(out, "soap:Fault");
+        write::end_envelope(out);
+    }
+
+    /// `xsi:type` on ErrorResponse: PHP's SoapClient only exposes the detail (as `enc_value`) when it is there.
+    fn write_detail(&self, out: &mut String) {
+        let _ = write!(
+            out,
+            "<tns:ErrorResponse xmlns:tns=\"{}\" xsi:type=\"tns:ErrorResponseType\">",
+            self.detail_ns
+        );
+        if let Some(job) = self.job_id {
+            write::elem_int(out, "job_id", job);
+        }
+        elem(out, "status", "failure");
+        write_msg(out, self.source, "ERROR", Some(self.err_cd), &self.info);
+        out.push_str("</tns:ErrorResponse>");
+    }
+}
+
+/// One `msgs` element: source, lvl, err_cd?, info.
+pub fn write_msg(out: &mut String, source: &str, lvl: &str, err_cd: Option<&str>, info: &str) {
+    open(out, "msgs");
+    elem(out, "source", source);
+    elem(out, "lvl", lvl);
+    if let Some(code) = err_cd {
+        elem(out, "err_cd", code);
+    }
+    elem(out, "info", info);
+    close(out, "msgs");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_shapes() {
+        let mut f = Fault::client("INVALID_DATA", "email: not a valid address");
+        f.job_id = Some(7);
+        let mut s = String::new();
+        f.write(&mut s);
+        assert!(s.contains("<faultcode>soap:Client</faultcode><faultstring>email: not a valid address</faultstring>"));
+        assert!(s.contains("<job_id>7</job_id><status>failure</status><msgs><source>API-B</source><lvl>ERROR</lvl><err_cd>INVALID_DATA</err_cd>"));
+        assert_eq!(f.http_status(), 500);
+        let f12 = f.in_version(Version::V12);
+        assert_eq!(f12.http_status(), 400);
+        let mut s = String::new();
+        f12.write(&mut s);
+        assert!(s.contains("<soap:Value>soap:Sender</soap:Value>"));
+    }
+}

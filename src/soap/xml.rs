@@ -1,0 +1,433 @@
+//! The hardened XML reader shared by the envelope and message layers: namespace-resolved events from quick-xml
+//! with our caps (depth, elements, children, attributes, text) and no DTD, PI or unknown entity, ever.
+
+use std::borrow::Cow;
+
+use quick_xml::NsReader;
+use quick_xml::events::Event;
+use quick_xml::name::{Namespace, ResolveResult};
+
+pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
+pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+pub const NATIVE_NS: &str = "urn:usergate:1";
+pub const WSA_NS: &str = "http://www.w3.org/2005/08/addressing";
+
+/// Caps from design.md section 6 (CXF/WCF-level defaults; reference/hardening.md).
+#[derive(Debug, Clone, Copy)]
+pub struct XmlLimits {
+    pub max_depth: usize,
+    pub max_elements: usize,
+    pub max_children: usize,
+    pub max_attributes: usize,
+    pub max_attribute_len: usize,
+    pub max_text: usize,
+    pub max_namespace_bindings: usize,
+    pub max_name_len: usize,
+}
+
+impl Default for XmlLimits {
+    fn default() -> Self {
+        XmlLimits {
+            max_depth: 32,
+            max_elements: 2_000,
+            max_children: 1_000,
+            max_attributes: 32,
+            max_attribute_len: 4 * 1024,
+            max_text: 8 * 1024,
+            max_namespace_bindings: 16,
+            max_name_len: 256,
+        }
+    }
+}
+
+/// Why the XML could not be read. `Malformed` is not XML at all; `Refused` is XML we will not process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XmlError {
+    Malformed(String),
+    Refused(String),
+}
+
+/// The namespaces the gateway tells apart; anything else is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ns {
+    None,
+    Soap11,
+    Soap12,
+    Native,
+    Xsi,
+    Wsa,
+    Other,
+}
+
+fn classify(res: &ResolveResult<'_>) -> Result<Ns, XmlError> {
+    Ok(match res {
+        ResolveResult::Unbound => Ns::None,
+        ResolveResult::Bound(Namespace(n)) => match *n {
+            SOAP11_NS => Ns::Soap11,
+            SOAP12_NS => Ns::Soap12,
+            NATIVE_NS => Ns::Native,
+            XSI_NS => Ns::Xsi,
+            WSA_NS => Ns::Wsa,
+            _ => Ns::Other,
+        },
+        ResolveResult::Unknown(p) => {
+            return Err(XmlError::Malformed(format!(
+                "undeclared namespace prefix {p}"
+            )));
+        }
+    })
+}
+
+/// A start tag with what the upper layers need of its attributes.
+#[derive(Debug, Clone)]
+pub struct Elem {
+    pub ns: Ns,
+    pub local: String,
+    /// `xsi:nil="true"` (or `1`).
+    pub nil: bool,
+    /// `mustUnderstand` in the SOAP namespace set to `1`/`true`.
+    pub must_understand: bool,
+}
+
+#[derive(Debug)]
+pub enum Node<'a> {
+    Start(Elem),
+    End,
+    Text(Cow<'a, str>),
+    Eof,
+}
+
+pub struct XmlReader<'a> {
+    inner: NsReader<&'a [u8]>,
+    limits: XmlLimits,
+    /// Children seen so far at each open level (index = depth - 1).
+    children: Vec<usize>,
+    elements: usize,
+}
+
+fn truthy(v: &str) -> bool {
+    matches!(v.trim(), "true" | "1")
+}
+
+impl<'a> XmlReader<'a> {
+    pub fn new(body: &'a str, limits: XmlLimits) -> Self {
+        let mut inner = NsReader::from_str(body);
+        inner
+            .resolver_mut()
+            .set_max_namespace_bindings(limits.max_namespace_bindings);
+        let cfg = inner.config_mut();
+        // Empty elements become Start+End so that every consumer sees one shape.
+        cfg.expand_empty_elements = true;
+        cfg.check_end_names = true;
+        cfg.allow_unmatched_ends = false;
+        cfg.allow_dangling_amp = false;
+        XmlReader {
+            inner,
+            limits,
+            children: Vec::with_capacity(limits.max_depth),
+            elements: 0,
+        }
+    }
+
+    pub fn depth(&self) -> usize {
+        self.children.len()
+    }
+
+    fn refused(msg: impl Into<String>) -> XmlError {
+        XmlError::Refused(msg.into())
+    }
+
+    fn open(&mut self, e: &quick_xml::events::BytesStart<'_>, ns: Ns) -> Result<Elem, XmlError> {
+        let local = e.local_name();
+        let local: &str = local.as_ref();
+        if local.len() > self.limits.max_name_len {
+            return Err(Self::refused(format!(
+                "element name longer than {} bytes",
+                self.limits.max_name_len
+            )));
+        }
+        self.elements += 1;
+        if self.elements > self.limits.max_elements {
+            return Err(Self::refused(format!(
+                "more than {} elements",
+                self.limits.max_elements
+            )));
+        }
+        if let Some(n) = self.children.last_mut() {
+            *n += 1;
+            if *n > self.limits.max_children {
+                return Err(Self::refused(format!(
+                    "more than {} children in one element",
+                    self.limits.max_children
+                )));
+            }
+        }
+        if self.children.len() >= self.limits.max_depth {
+            return Err(Self::refused(format!(
+                "nesting deeper than {}",
+                self.limits.max_depth
+            )));
+        }
+        self.children.push(0);
+        let mut elem = Elem {
+            ns,
+            local: local.to_owned(),
+            nil: false,
+            must_understand: false,
+        };
+        if e.attributes_raw().trim().is_empty() {
+            return Ok(elem);
+        }
+        // Count first with checks off (linear), then read with duplicate checks (RUSTSEC-2026-0194).
+        let count = e.attributes().with_checks(false).count();
+        if count > self.limits.max_attributes {
+            return Err(Self::refused(format!(
+                "more than {} attributes on {}",
+                self.limits.max_attributes, elem.local
+            )));
+        }
+        for attr in e.attributes() {
+            let attr = attr.map_err(|err| XmlError::Malformed(format!("attribute: {err}")))?;
+            if attr.value.len() > self.limits.max_attribute_len {
+                return Err(Self::refused(format!(
+                    "attribute longer than {} bytes",
+                    self.limits.max_attribute_len
+                )));
+            }
+            let (res, name) = self.inner.resolver().resolve_attribute(attr.key);
+            let attr_ns = classify(&res)?;
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| XmlError::Malformed(format!("attribute: {err}")))?;
+            match (attr_ns, name.as_ref()) {
+                (Ns::Xsi, "nil") => elem.nil = truthy(&value),
+                (Ns::Soap11 | Ns::Soap12, "mustUnderstand") => {
+                    elem.must_understand = truthy(&value)
+                }
+                _ => {}
+            }
+        }
+        Ok(elem)
+    }
+
+    /// The next node that matters; comments and the XML declaration are skipped.
+    pub fn next(&mut self) -> Result<Node<'a>, XmlError> {
+        loop {
+            let (res, ev) = self
+                .inner
+                .read_resolved_event()
+                .map_err(|e| XmlError::Malformed(e.to_string()))?;
+            match ev {
+                Event::Start(e) => {
+                    let ns = classify(&res)?;
+                    return self.open(&e, ns).map(Node::Start);
+                }
+                Event::Empty(e) => {
+                    // Not produced with expand_empty_elements, handled for completeness.
+                    let ns = classify(&res)?;
+                    let elem = self.open(&e, ns)?;
+                    self.children.pop();
+                    return Ok(Node::Start(elem));
+                }
+                Event::End(_) => {
+                    self.children.pop();
+                    return Ok(Node::End);
+                }
+                Event::Text(t) => {
+                    let text = t.xml10_content();
+                    self.check_text(&text)?;
+                    return Ok(Node::Text(text));
+                }
+                Event::CData(c) => {
+                    let text = c.xml10_content();
+                    self.check_text(&text)?;
+                    return Ok(Node::Text(text));
+                }
+                Event::GeneralRef(r) => {
+                    let c = match r.resolve_char_ref() {
+                        Ok(Some(c)) => c,
+                        Ok(None) => match &*r {
+                            "lt" => '<',
+                            "gt" => '>',
+                            "amp" => '&',
+                            "apos" => '\'',
+                            "quot" => '"',
+                            other => {
+                                return Err(Self::refused(format!("undeclared entity &{other};")));
+                            }
+                        },
+                        Err(e) => {
+                            return Err(XmlError::Malformed(format!("character reference: {e}")));
+                        }
+                    };
+                    if !is_xml_char(c) {
+                        return Err(XmlError::Malformed(format!(
+                            "character reference to U+{:04X}",
+                            u32::from(c)
+                        )));
+                    }
+                    return Ok(Node::Text(Cow::Owned(c.to_string())));
+                }
+                Event::Comment(_) | Event::Decl(_) => {}
+                Event::PI(_) => {
+                    return Err(Self::refused("processing instructions are not allowed"));
+                }
+                Event::DocType(_) => return Err(Self::refused("DTDs are not allowed")),
+                Event::Eof => {
+                    if !self.children.is_empty() {
+                        return Err(XmlError::Malformed(
+                            "document ends inside an element".into(),
+                        ));
+                    }
+                    return Ok(Node::Eof);
+                }
+            }
+        }
+    }
+
+    fn check_text(&self, text: &str) -> Result<(), XmlError> {
+        if text.len() > self.limits.max_text {
+            return Err(Self::refused(format!(
+                "text longer than {} bytes",
+                self.limits.max_text
+            )));
+        }
+        if let Some(c) = text.chars().find(|c| !is_xml_char(*c)) {
+            return Err(XmlError::Malformed(format!(
+                "character U+{:04X} is not allowed in XML",
+                u32::from(c)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Skips the rest of the element whose Start was just read (caps still apply).
+    pub fn skip_element(&mut self) -> Result<(), XmlError> {
+        let target = self.depth() - 1;
+        loop {
+            match self.next()? {
+                Node::End if self.depth() == target => return Ok(()),
+                Node::Eof => {
+                    return Err(XmlError::Malformed(
+                        "document ends inside an element".into(),
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads the text content of the element whose Start was just read, up to its End. Child elements are an
+    /// error naming `field`.
+    pub fn read_text(&mut self, field: &str) -> Result<String, ContentError> {
+        let mut out = String::new();
+        loop {
+            match self.next()? {
+                Node::Text(t) => {
+                    if out.len() + t.len() > self.limits.max_text {
+                        return Err(Self::refused(format!(
+                            "text longer than {} bytes",
+                            self.limits.max_text
+                        ))
+                        .into());
+                    }
+                    out.push_str(&t);
+                }
+                Node::End => return Ok(out),
+                Node::Start(e) => {
+                    return Err(ContentError::Unexpected(format!(
+                        "{field}: unexpected element {}",
+                        e.local
+                    )));
+                }
+                Node::Eof => {
+                    return Err(
+                        XmlError::Malformed("document ends inside an element".into()).into(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Text content could not be read: bad XML, or an element where text belongs.
+#[derive(Debug)]
+pub enum ContentError {
+    Xml(XmlError),
+    Unexpected(String),
+}
+
+impl From<XmlError> for ContentError {
+    fn from(e: XmlError) -> Self {
+        ContentError::Xml(e)
+    }
+}
+
+/// XML 1.0 `Char`: no NUL, no C0 controls but tab/newline/return, no surrogates or U+FFFE/U+FFFF.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(xml: &str) -> Result<usize, XmlError> {
+        let mut r = XmlReader::new(xml, XmlLimits::default());
+        let mut n = 0;
+        loop {
+            match r.next()? {
+                Node::Eof => return Ok(n),
+                _ => n += 1,
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_hostile_constructs() {
+        assert!(matches!(
+            drain("<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>"),
+            Err(XmlError::Refused(_))
+        ));
+        assert!(matches!(drain("<?pi x?><a/>"), Err(XmlError::Refused(_))));
+        assert!(matches!(drain("<a>&x;</a>"), Err(XmlError::Refused(_))));
+        assert!(matches!(drain("<a>&#0;</a>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(drain("<a>\u{1}</a>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(drain("<a><b></a>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(
+            drain("<a x='1' x='2'/>"),
+            Err(XmlError::Malformed(_))
+        ));
+        assert!(matches!(drain("<p:a/>"), Err(XmlError::Malformed(_))));
+        let deep = "<a>".repeat(33) + &"</a>".repeat(33);
+        assert!(matches!(drain(&deep), Err(XmlError::Refused(_))));
+        let ok = "<a>".repeat(32) + &"</a>".repeat(32);
+        assert!(drain(&ok).is_ok());
+        let attrs: String = (0..33).map(|i| format!(" a{i}='1'")).collect();
+        assert!(matches!(
+            drain(&format!("<a{attrs}/>")),
+            Err(XmlError::Refused(_))
+        ));
+        let kids = format!("<a>{}</a>", "<b/>".repeat(1001));
+        assert!(matches!(drain(&kids), Err(XmlError::Refused(_))));
+        let text = format!("<a>{}</a>", "x".repeat(8 * 1024 + 1));
+        assert!(matches!(drain(&text), Err(XmlError::Refused(_))));
+    }
+
+    #[test]
+    fn reads_text_and_refs() {
+        let mut r = XmlReader::new(
+            "<a xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'><b xsi:nil='true'/><c>x &amp; &#233;<![CDATA[<y>]]></c></a>",
+            XmlLimits::default(),
+        );
+        assert!(matches!(r.next(), Ok(Node::Start(_))));
+        match r.next() {
+            Ok(Node::Start(e)) => assert!(e.nil && e.local == "b"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(r.next(), Ok(Node::End)));
+        assert!(matches!(r.next(), Ok(Node::Start(_))));
+        assert_eq!(r.read_text("c").ok().as_deref(), Some("x & é<y>"));
+    }
+}

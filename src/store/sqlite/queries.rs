@@ -1,0 +1,551 @@
+//! The SQL the store runs, as functions on a connection (or a transaction, which derefs to one). They neither
+//! begin nor commit: `SqliteStore` decides the transaction around them.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use super::error::StoreError;
+use super::rows::{self, SEARCH_MATCH, USER_SQL};
+use crate::domain::audit::AuditEntry;
+use crate::domain::permission::Group;
+use crate::domain::session::{SessionId, TokenHash};
+use crate::domain::store::{Revoke, SessionRow};
+use crate::domain::user::{Access, CustomerId, User, UserId};
+use crate::domain::values::{Forbid, Timestamp};
+
+const JOB_ID_CEILING: &str = "job_id_ceiling";
+
+fn position(i: usize) -> i64 {
+    // A list longer than i64::MAX cannot exist in memory.
+    i64::try_from(i).unwrap_or(i64::MAX)
+}
+
+fn count(n: i64) -> u64 {
+    // COUNT(*) is never negative.
+    u64::try_from(n).unwrap_or(0)
+}
+
+// ---- customers
+
+pub(super) fn customer_count(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM customers")?
+        .query_row([], |r| r.get(0))?;
+    Ok(count(n))
+}
+
+pub(super) fn find_customer(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<CustomerId>, StoreError> {
+    let id = conn
+        .prepare_cached("SELECT id FROM customers WHERE name_key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?;
+    Ok(id.map(CustomerId))
+}
+
+pub(super) fn insert_customer(
+    conn: &Connection,
+    name: &str,
+    key: &str,
+    now: Timestamp,
+) -> Result<CustomerId, StoreError> {
+    conn.prepare_cached("INSERT INTO customers (name, name_key, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![name, key, now.0])?;
+    Ok(CustomerId(conn.last_insert_rowid()))
+}
+
+// ---- users
+
+/// Which users a list query covers: one user, or the users a search matched (same filter as the user query).
+pub(super) enum Scope<'a> {
+    User(UserId),
+    Search {
+        customer: CustomerId,
+        search: Option<&'a str>,
+    },
+}
+
+fn one_user(
+    conn: &Connection,
+    sql: &str,
+    customer: CustomerId,
+    key: &dyn rusqlite::ToSql,
+) -> Result<Option<User>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut found = stmt.query(params![customer.0, key])?;
+    let Some(row) = found.next()? else {
+        return Ok(None);
+    };
+    let mut user = rows::user_from_row(row)?;
+    drop(found);
+    load_access(conn, &Scope::User(user.id), std::slice::from_mut(&mut user))?;
+    Ok(Some(user))
+}
+
+/// By name ignoring case (`key` is `UserName::key()`).
+pub(super) fn user_by_key(
+    conn: &Connection,
+    customer: CustomerId,
+    key: &str,
+) -> Result<Option<User>, StoreError> {
+    one_user(conn, &USER_SQL.by_key, customer, &key)
+}
+
+pub(super) fn user_by_id(
+    conn: &Connection,
+    customer: CustomerId,
+    id: UserId,
+) -> Result<Option<User>, StoreError> {
+    one_user(conn, &USER_SQL.by_id, customer, &id.0)
+}
+
+pub(super) fn count_matching(
+    conn: &Connection,
+    customer: CustomerId,
+    search: Option<&str>,
+) -> Result<u64, StoreError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT COUNT(*) FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH}")
+    });
+    let n: i64 = conn
+        .prepare_cached(&SQL)?
+        .query_row(params![customer.0, search], |r| r.get(0))?;
+    Ok(count(n))
+}
+
+/// The matching users ordered by name, with their lists: six queries whatever the number of users.
+pub(super) fn users_matching(
+    conn: &Connection,
+    customer: CustomerId,
+    search: Option<&str>,
+) -> Result<Vec<User>, StoreError> {
+    let mut users = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached(&USER_SQL.search)?;
+        let mut found = stmt.query(params![customer.0, search])?;
+        while let Some(row) = found.next()? {
+            users.push(rows::user_from_row(row)?);
+        }
+    }
+    if !users.is_empty() {
+        load_access(conn, &Scope::Search { customer, search }, &mut users)?;
+    }
+    Ok(users)
+}
+
+/// The list queries for one scope, each ordered by user and then by stored position.
+struct ListSql {
+    groups: String,
+    permissions: String,
+    zones: String,
+    forbids: String,
+    forbid_zones: String,
+}
+
+impl ListSql {
+    fn new(filter: &str) -> ListSql {
+        ListSql {
+            groups: format!(
+                "SELECT user_id, group_name FROM user_groups WHERE {filter} ORDER BY user_id, position"
+            ),
+            permissions: format!(
+                "SELECT user_id, permission FROM user_permissions WHERE {filter} ORDER BY user_id, position"
+            ),
+            zones: format!(
+                "SELECT user_id, zone_name, recurse FROM user_zones WHERE {filter} ORDER BY user_id, position"
+            ),
+            forbids: format!(
+                "SELECT user_id, position, name FROM user_forbids WHERE {filter} ORDER BY user_id, position"
+            ),
+            forbid_zones: format!(
+                "SELECT user_id, forbid_position, zone_name, recurse FROM user_forbid_zones WHERE {filter} \
+                 ORDER BY user_id, forbid_position, position"
+            ),
+        }
+    }
+}
+
+static LISTS_BY_USER: LazyLock<ListSql> = LazyLock::new(|| ListSql::new("user_id = ?1"));
+static LISTS_BY_SEARCH: LazyLock<ListSql> = LazyLock::new(|| {
+    ListSql::new(&format!(
+        "user_id IN (SELECT id FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH})"
+    ))
+});
+
+fn each_row(
+    conn: &Connection,
+    sql: &str,
+    scope: &Scope<'_>,
+    mut f: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut found = match scope {
+        Scope::User(id) => stmt.query([id.0])?,
+        Scope::Search { customer, search } => stmt.query(params![customer.0, search])?,
+    };
+    while let Some(row) = found.next()? {
+        f(row)?;
+    }
+    Ok(())
+}
+
+/// Fills the access lists of `users` (all within `scope`), five queries in all.
+pub(super) fn load_access(
+    conn: &Connection,
+    scope: &Scope<'_>,
+    users: &mut [User],
+) -> Result<(), StoreError> {
+    let sql: &ListSql = match scope {
+        Scope::User(_) => &LISTS_BY_USER,
+        Scope::Search { .. } => &LISTS_BY_SEARCH,
+    };
+    let index: HashMap<i64, usize> = users.iter().enumerate().map(|(i, u)| (u.id.0, i)).collect();
+    // Rows of users outside `users` cannot appear when the caller read both in one snapshot; skip them anyway.
+    fn access<'u>(
+        users: &'u mut [User],
+        index: &HashMap<i64, usize>,
+        row: &Row<'_>,
+    ) -> Result<Option<&'u mut Access>, StoreError> {
+        let user_id: i64 = row.get(0)?;
+        Ok(index.get(&user_id).map(|&i| &mut users[i].access))
+    }
+    each_row(conn, &sql.groups, scope, |row| {
+        let g = rows::group(&row.get::<_, String>(1)?)?;
+        if let Some(a) = access(users, &index, row)? {
+            a.groups.push(g);
+        }
+        Ok(())
+    })?;
+    each_row(conn, &sql.permissions, scope, |row| {
+        let p = rows::permission(&row.get::<_, String>(1)?)?;
+        if let Some(a) = access(users, &index, row)? {
+            a.permissions.push(p);
+        }
+        Ok(())
+    })?;
+    each_row(conn, &sql.zones, scope, |row| {
+        let z = rows::zone(row.get(1)?, row.get(2)?);
+        if let Some(a) = access(users, &index, row)? {
+            a.zones.push(z);
+        }
+        Ok(())
+    })?;
+    // Forbid zones name their forbid by (user, position); remember where each forbid landed.
+    let mut forbid_at: HashMap<(i64, i64), usize> = HashMap::new();
+    each_row(conn, &sql.forbids, scope, |row| {
+        let (user_id, pos): (i64, i64) = (row.get(0)?, row.get(1)?);
+        let name = rows::permission(&row.get::<_, String>(2)?)?;
+        if let Some(a) = access(users, &index, row)? {
+            forbid_at.insert((user_id, pos), a.forbids.len());
+            a.forbids.push(Forbid {
+                name,
+                zones: Vec::new(),
+            });
+        }
+        Ok(())
+    })?;
+    each_row(conn, &sql.forbid_zones, scope, |row| {
+        let (user_id, pos): (i64, i64) = (row.get(0)?, row.get(1)?);
+        let z = rows::zone(row.get(2)?, row.get(3)?);
+        if let Some(a) = access(users, &index, row)? {
+            let i = forbid_at.get(&(user_id, pos)).ok_or_else(|| {
+                StoreError::Corrupt(format!("user {user_id}: zone of missing forbid {pos}"))
+            })?;
+            a.forbids[*i].zones.push(z);
+        }
+        Ok(())
+    })
+}
+
+pub(super) fn insert_user(
+    conn: &Connection,
+    user: &User,
+    password_hash: &str,
+) -> Result<UserId, StoreError> {
+    let mut values = rows::user_values(user);
+    values.push(Value::Text(password_hash.to_owned()));
+    conn.prepare_cached(&USER_SQL.insert)?
+        .execute(params_from_iter(values))
+        .map_err(|e| StoreError::on_user_name(e, false))?;
+    Ok(UserId(conn.last_insert_rowid()))
+}
+
+/// Writes every column of `user` (by its id); `renamed` only picks the field a name collision is reported on.
+pub(super) fn update_user(conn: &Connection, user: &User, renamed: bool) -> Result<(), StoreError> {
+    let mut values = rows::user_values(user);
+    values.push(Value::Integer(user.id.0));
+    let n = conn
+        .prepare_cached(&USER_SQL.update)?
+        .execute(params_from_iter(values))
+        .map_err(|e| StoreError::on_user_name(e, renamed))?;
+    if n == 0 {
+        return Err(StoreError::NoSuchUser(user.id.0));
+    }
+    Ok(())
+}
+
+/// Writes the lists of a user; `replace` first removes the stored ones (a new user has none).
+pub(super) fn write_access(
+    conn: &Connection,
+    id: UserId,
+    access: &Access,
+    replace: bool,
+) -> Result<(), StoreError> {
+    if replace {
+        // user_forbid_zones go with their forbids (ON DELETE CASCADE).
+        for sql in [
+            "DELETE FROM user_groups WHERE user_id = ?1",
+            "DELETE FROM user_permissions WHERE user_id = ?1",
+            "DELETE FROM user_zones WHERE user_id = ?1",
+            "DELETE FROM user_forbids WHERE user_id = ?1",
+        ] {
+            conn.prepare_cached(sql)?.execute([id.0])?;
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO user_groups (user_id, position, group_name) VALUES (?1, ?2, ?3)",
+    )?;
+    for (i, g) in access.groups.iter().enumerate() {
+        stmt.execute(params![id.0, position(i), g.as_str()])?;
+    }
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO user_permissions (user_id, position, permission) VALUES (?1, ?2, ?3)",
+    )?;
+    for (i, p) in access.permissions.iter().enumerate() {
+        stmt.execute(params![id.0, position(i), p.as_str()])?;
+    }
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO user_zones (user_id, position, zone_name, recurse) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, z) in access.zones.iter().enumerate() {
+        stmt.execute(params![id.0, position(i), z.zone_name.as_str(), z.recurse])?;
+    }
+    let mut forbid = conn
+        .prepare_cached("INSERT INTO user_forbids (user_id, position, name) VALUES (?1, ?2, ?3)")?;
+    let mut zone = conn.prepare_cached(
+        "INSERT INTO user_forbid_zones (user_id, forbid_position, position, zone_name, recurse) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (i, f) in access.forbids.iter().enumerate() {
+        forbid.execute(params![id.0, position(i), f.name.as_str()])?;
+        for (j, z) in f.zones.iter().enumerate() {
+            zone.execute(params![
+                id.0,
+                position(i),
+                position(j),
+                z.zone_name.as_str(),
+                z.recurse
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn delete_user(conn: &Connection, id: UserId) -> Result<(), StoreError> {
+    // Sessions and lists go with it (ON DELETE CASCADE).
+    conn.prepare_cached("DELETE FROM users WHERE id = ?1")?
+        .execute([id.0])?;
+    Ok(())
+}
+
+/// Owners of the customer who can still act: the last of them may not be removed or disabled.
+pub(super) fn working_owners(conn: &Connection, customer: CustomerId) -> Result<u64, StoreError> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM users u WHERE u.customer_id = ?1 AND u.blocked = 0 AND u.active = 1 \
+             AND EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_name = ?2)",
+        )?
+        .query_row(params![customer.0, Group::Owner.as_str()], |r| r.get(0))?;
+    Ok(count(n))
+}
+
+pub(super) fn password_hash(conn: &Connection, id: UserId) -> Result<Option<String>, StoreError> {
+    let hash = conn
+        .prepare_cached("SELECT password_hash FROM users WHERE id = ?1")?
+        .query_row([id.0], |r| r.get(0))
+        .optional()?;
+    Ok(hash)
+}
+
+/// Sets the hash and clears the lockout; bumps the version because `locked` is part of the user.
+pub(super) fn reset_password(
+    conn: &Connection,
+    id: UserId,
+    hash: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE users SET password_hash = ?2, failed_logins = 0, locked = 0, updated_at = ?3, \
+             version = version + 1 WHERE id = ?1",
+        )?
+        .execute(params![id.0, hash, now.0])?;
+    if n == 0 {
+        return Err(StoreError::NoSuchUser(id.0));
+    }
+    Ok(())
+}
+
+pub(super) fn set_password_hash(
+    conn: &Connection,
+    id: UserId,
+    hash: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
+        .execute(params![id.0, hash])?;
+    Ok(())
+}
+
+/// Unlocking a user also forgets its failed logins, or the next wrong password would lock it again at once.
+pub(super) fn reset_failed_logins(conn: &Connection, id: UserId) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE users SET failed_logins = 0 WHERE id = ?1")?
+        .execute([id.0])?;
+    Ok(())
+}
+
+/// The TOTP key is not part of `User`; turning TOTP off is the one change to it the domain can express.
+pub(super) fn clear_totp_key(conn: &Connection, id: UserId) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE users SET totp_key = NULL WHERE id = ?1 AND totp_key IS NOT NULL")?
+        .execute([id.0])?;
+    Ok(())
+}
+
+// ---- logins and sessions
+
+pub(super) fn login_succeeded(
+    conn: &Connection,
+    id: UserId,
+    token: &TokenHash,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO sessions (user_id, customer_id, token_hash, created_at, last_seen_at) \
+             SELECT id, customer_id, ?2, ?3, ?3 FROM users WHERE id = ?1",
+        )?
+        .execute(params![id.0, token.0, at.0])?;
+    if n == 0 {
+        return Err(StoreError::NoSuchUser(id.0));
+    }
+    conn.prepare_cached("UPDATE users SET last_login_at = ?2, failed_logins = 0 WHERE id = ?1")?
+        .execute(params![id.0, at.0])?;
+    Ok(())
+}
+
+/// Counts a wrong password; the count reaching `lock_after` locks the account.
+pub(super) fn login_failed(
+    conn: &Connection,
+    id: UserId,
+    lock_after: u32,
+) -> Result<(), StoreError> {
+    // SET expressions all see the row as it was, so `failed_logins + 1` is the new count in both places.
+    conn.prepare_cached(
+        "UPDATE users SET failed_logins = failed_logins + 1, \
+         locked = CASE WHEN failed_logins + 1 >= ?2 THEN 1 ELSE locked END WHERE id = ?1",
+    )?
+    .execute(params![id.0, i64::from(lock_after)])?;
+    Ok(())
+}
+
+pub(super) fn session_by_hash(
+    conn: &Connection,
+    hash: &TokenHash,
+) -> Result<Option<SessionRow>, StoreError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT id, customer_id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = ?1",
+        )?
+        .query_row([&hash.0], |r| {
+            Ok(SessionRow {
+                id: SessionId(r.get(0)?),
+                customer: CustomerId(r.get(1)?),
+                user_id: UserId(r.get(2)?),
+                created_at: Timestamp(r.get(3)?),
+                last_seen_at: Timestamp(r.get(4)?),
+            })
+        })
+        .optional()?;
+    Ok(row)
+}
+
+pub(super) fn touch_session(
+    conn: &Connection,
+    id: SessionId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    // max(): a late, slower request must not move last_seen_at back.
+    conn.prepare_cached("UPDATE sessions SET last_seen_at = max(last_seen_at, ?2) WHERE id = ?1")?
+        .execute(params![id.0, now.0])?;
+    Ok(())
+}
+
+pub(super) fn delete_session(conn: &Connection, id: SessionId) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM sessions WHERE id = ?1")?
+        .execute([id.0])?;
+    Ok(())
+}
+
+pub(super) fn revoke_sessions(
+    conn: &Connection,
+    user: UserId,
+    revoke: Revoke,
+) -> Result<(), StoreError> {
+    match revoke {
+        Revoke::None => {}
+        Revoke::All => {
+            conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
+                .execute([user.0])?;
+        }
+        Revoke::AllBut(keep) => {
+            conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2")?
+                .execute([user.0, keep.0])?;
+        }
+    }
+    Ok(())
+}
+
+// ---- audit and job ids
+
+pub(super) fn insert_audit(conn: &Connection, a: &AuditEntry) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO audit (id, at, customer_id, actor_id, actor_name, operation, target, outcome, changed, \
+         client_addr, correlation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        a.job.0,
+        a.at.0,
+        a.customer.map(|c| c.0),
+        a.actor.map(|u| u.0),
+        a.actor_name,
+        a.operation,
+        a.target,
+        rows::outcome(&a.outcome),
+        a.changed.join(","),
+        a.client_addr,
+        a.correlation_id,
+    ])?;
+    Ok(())
+}
+
+/// The highest job id that may already have been handed out: the reserved ceiling or the newest audit record.
+pub(super) fn job_id_floor(conn: &Connection) -> Result<i64, StoreError> {
+    let floor = conn
+        .prepare_cached(
+            "SELECT max(coalesce((SELECT value FROM meta WHERE key = ?1), 0), coalesce((SELECT max(id) FROM audit), 0))",
+        )?
+        .query_row([JOB_ID_CEILING], |r| r.get(0))?;
+    Ok(floor)
+}
+
+pub(super) fn set_job_id_ceiling(conn: &Connection, ceiling: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![JOB_ID_CEILING, ceiling])?;
+    Ok(())
+}
