@@ -19,13 +19,12 @@ pub enum AdminError {
     Other(String),
 }
 
-/// The password to set: from the environment, or generated (then `true`: the caller must print it).
-fn chosen_password(min_chars: usize) -> Result<(Password, bool), AdminError> {
-    match std::env::var(PASSWORD_ENV) {
-        Ok(p) if !p.is_empty() => Ok((Password::parse(PASSWORD_ENV, &p, min_chars)?, false)),
+/// The password to set: the one given, or generated (then `true`: the caller must print it).
+fn chosen_password(given: Option<&str>, min_chars: usize) -> Result<(Password, bool), AdminError> {
+    match given {
+        Some(p) if !p.is_empty() => Ok((Password::parse(PASSWORD_ENV, p, min_chars)?, false)),
         _ => {
-            let p = generate_password()
-                .map_err(|e| AdminError::Other(format!("random source: {e}")))?;
+            let p = generate_password().map_err(|e| AdminError::Other(format!("random source: {e}")))?;
             Ok((Password::parse("password", &p, min_chars)?, true))
         }
     }
@@ -49,26 +48,11 @@ fn audit(store: &dyn Store, op: &'static str, target: &str) -> Result<AuditEntry
 
 fn owner_profile(user: &UserName) -> Result<Profile, DomainError> {
     let mut p = Profile::default();
-    p.set(
-        ProfileField::Nickname,
-        Some(Text::parse("nickname", user.as_str())?),
-    );
-    p.set(
-        ProfileField::FirstName,
-        Some(Text::parse("first_name", "Account")?),
-    );
-    p.set(
-        ProfileField::LastName,
-        Some(Text::parse("last_name", "Owner")?),
-    );
-    p.set(
-        ProfileField::Email,
-        Some(Text::parse("email", "owner@localhost")?),
-    );
-    p.set(
-        ProfileField::Organization,
-        Some(Text::parse("organization", "usergate")?),
-    );
+    p.set(ProfileField::Nickname, Some(Text::parse("nickname", user.as_str())?));
+    p.set(ProfileField::FirstName, Some(Text::parse("first_name", "Account")?));
+    p.set(ProfileField::LastName, Some(Text::parse("last_name", "Owner")?));
+    p.set(ProfileField::Email, Some(Text::parse("email", "owner@localhost")?));
+    p.set(ProfileField::Organization, Some(Text::parse("organization", "usergate")?));
     Ok(p)
 }
 
@@ -78,35 +62,25 @@ pub fn create_owner(
     hasher: &PasswordHasher,
     customer: &str,
     user: &str,
+    password: Option<&str>,
     min_password_chars: usize,
 ) -> Result<Option<String>, AdminError> {
     let customer = CustomerName::parse("customer", customer)?;
     let user_name = UserName::parse("user", user)?;
-    let (password, generated) = chosen_password(min_password_chars)?;
+    let (password, generated) = chosen_password(password, min_password_chars)?;
     let customer_id = store.ensure_customer(&customer)?;
     let mut entry = audit(store, "AdminCreateOwner", user_name.as_str())?;
     entry.customer = Some(customer_id);
     entry.changed = vec!["user_name", "password", "group_name"];
-    let password_hash = hasher
-        .hash(password.expose())
-        .map_err(|e| AdminError::Other(e.to_string()))?;
+    let password_hash = hasher.hash(password.expose()).map_err(|e| AdminError::Other(e.to_string()))?;
     let uid = crate::auth::token::generate_uid().map_err(|e| AdminError::Other(e.to_string()))?;
     let new = NewUser {
         profile: owner_profile(&user_name)?,
         user_name,
         password: password.clone(),
-        access: Access {
-            groups: vec![Group::Owner, Group::Default],
-            ..Access::default()
-        },
+        access: Access { groups: vec![Group::Owner, Group::Default], ..Access::default() },
     };
-    let record = NewUserRecord {
-        customer: customer_id,
-        user: new,
-        password_hash,
-        uid,
-        now: entry.at,
-    };
+    let record = NewUserRecord { customer: customer_id, user: new, password_hash, uid, now: entry.at };
     store.insert_user(&record, &entry)?;
     Ok(generated.then(|| password.expose().to_owned()))
 }
@@ -117,24 +91,16 @@ pub fn reset_password(
     hasher: &PasswordHasher,
     customer: &str,
     user: &str,
+    password: Option<&str>,
     min_password_chars: usize,
 ) -> Result<Option<String>, AdminError> {
     let customer = CustomerName::parse("customer", customer)?;
     let user_name = UserName::parse("user", user)?;
-    let not_found = || {
-        AdminError::Other(format!(
-            "no user {user_name} in customer {}",
-            customer.as_str()
-        ))
-    };
+    let not_found = || AdminError::Other(format!("no user {user_name} in customer {}", customer.as_str()));
     let customer_id = store.find_customer(&customer)?.ok_or_else(not_found)?;
-    let found = store
-        .user_by_name(customer_id, &user_name)?
-        .ok_or_else(not_found)?;
-    let (password, generated) = chosen_password(min_password_chars)?;
-    let password_hash = hasher
-        .hash(password.expose())
-        .map_err(|e| AdminError::Other(e.to_string()))?;
+    let found = store.user_by_name(customer_id, &user_name)?.ok_or_else(not_found)?;
+    let (password, generated) = chosen_password(password, min_password_chars)?;
+    let password_hash = hasher.hash(password.expose()).map_err(|e| AdminError::Other(e.to_string()))?;
     let mut entry = audit(store, "AdminResetPassword", user_name.as_str())?;
     entry.customer = Some(customer_id);
     store.reset_password(found.id, &password_hash, &entry)?;
@@ -145,10 +111,11 @@ pub fn reset_password(
 pub fn bootstrap_if_empty(
     store: &dyn Store,
     hasher: &PasswordHasher,
+    password: Option<&str>,
     min_password_chars: usize,
 ) -> Result<Option<String>, AdminError> {
     if store.customer_count()? > 0 {
         return Ok(None);
     }
-    create_owner(store, hasher, "default", "owner", min_password_chars)
+    create_owner(store, hasher, "default", "owner", password, min_password_chars)
 }

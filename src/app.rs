@@ -25,9 +25,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             input: InputRules::default(),
-            limits: Limits {
-                search_limit: 10_000,
-            },
+            limits: Limits { search_limit: 10_000 },
             session: SessionPolicy::default(),
             lock_after: 100,
             xml: XmlLimits::default(),

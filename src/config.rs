@@ -36,6 +36,20 @@ pub struct Settings {
     pub lock_after_failures: u32,
     /// Argon2 hashes running at once (each holds 19 MiB); default: the number of cores.
     pub hash_concurrency: usize,
+    /// Password for owners created by bootstrap and the admin commands (`USERGATE_BOOTSTRAP_PASSWORD`); never
+    /// read from the file, never printed.
+    #[serde(skip)]
+    pub bootstrap_password: Option<Secret>,
+}
+
+/// A secret string whose Debug output is redacted.
+#[derive(Clone, Default)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 impl Default for Settings {
@@ -55,9 +69,8 @@ impl Default for Settings {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             lock_after_failures: 100,
-            hash_concurrency: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+            hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            bootstrap_password: None,
         }
     }
 }
@@ -73,10 +86,7 @@ pub enum ConfigError {
 impl Settings {
     /// Reads a TOML file over the defaults.
     pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
-        let file_err = |message: String| ConfigError::File {
-            path: path.display().to_string(),
-            message,
-        };
+        let file_err = |message: String| ConfigError::File { path: path.display().to_string(), message };
         let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
         toml::from_str(&text).map_err(|e| file_err(e.to_string()))
     }
@@ -95,39 +105,29 @@ impl Settings {
         if !(1..=1024).contains(&self.min_password_length) {
             return bad("min_password_length must be between 1 and 1024");
         }
-        if self.search_limit == 0 || self.session_idle_secs == 0 || self.session_absolute_secs == 0
-        {
+        if self.search_limit == 0 || self.session_idle_secs == 0 || self.session_absolute_secs == 0 {
             return bad("search_limit and session lifetimes must be positive");
         }
-        if self.header_timeout_secs == 0
-            || self.body_timeout_secs == 0
-            || self.lock_after_failures == 0
-        {
+        if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 || self.lock_after_failures == 0 {
             return bad("timeouts and lock_after_failures must be positive");
         }
         Ok(())
     }
 
+    pub fn bootstrap_password(&self) -> Option<&str> {
+        self.bootstrap_password.as_ref().map(|s| s.0.as_str())
+    }
+
     /// The URL clients are told to call.
     pub fn endpoint_url(&self, bound: SocketAddr) -> String {
-        self.public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{bound}/SOAP/"))
+        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}/SOAP/"))
     }
 
     pub fn policy(&self) -> Policy {
         Policy {
-            input: InputRules {
-                min_password_chars: self.min_password_length,
-                phone_required: self.phone_required,
-            },
-            limits: Limits {
-                search_limit: self.search_limit,
-            },
-            session: SessionPolicy {
-                idle_secs: self.session_idle_secs,
-                absolute_secs: self.session_absolute_secs,
-            },
+            input: InputRules { min_password_chars: self.min_password_length, phone_required: self.phone_required },
+            limits: Limits { search_limit: self.search_limit },
+            session: SessionPolicy { idle_secs: self.session_idle_secs, absolute_secs: self.session_absolute_secs },
             lock_after: self.lock_after_failures,
             xml: XmlLimits::default(),
         }

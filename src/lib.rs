@@ -30,24 +30,18 @@ pub enum StartError {
     #[error("bootstrap: {0}")]
     Bootstrap(#[from] admin::AdminError),
     #[error("listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Listen { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
     Other(String),
 }
 
 pub fn open_store(settings: &Settings) -> Result<SqliteStore, StartError> {
-    SqliteStore::open(&settings.db).map_err(|e| StartError::Store {
-        path: settings.db.display().to_string(),
-        message: e.to_string(),
-    })
+    SqliteStore::open(&settings.db)
+        .map_err(|e| StartError::Store { path: settings.db.display().to_string(), message: e.to_string() })
 }
 
 pub fn hasher(settings: &Settings) -> Result<auth::password::PasswordHasher, StartError> {
-    auth::password::PasswordHasher::new(settings.hash_concurrency)
-        .map_err(|e| StartError::Other(e.to_string()))
+    auth::password::PasswordHasher::new(settings.hash_concurrency).map_err(|e| StartError::Other(e.to_string()))
 }
 
 /// A started server: its address, and how to stop it.
@@ -71,26 +65,16 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let store = open_store(&settings)?;
     let hasher = hasher(&settings)?;
     if let Some(password) =
-        admin::bootstrap_if_empty(&store, &hasher, settings.min_password_length)?
+        admin::bootstrap_if_empty(&store, &hasher, settings.bootstrap_password(), settings.min_password_length)?
     {
         // Printed once, on stderr, so that the operator can log in; never logged.
         eprintln!("owner password: {password}");
     }
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
-        .map_err(|source| StartError::Listen {
-            addr: settings.listen,
-            source,
-        })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| StartError::Other(e.to_string()))?;
-    let app = App {
-        store: Arc::new(store),
-        hasher,
-        policy: settings.policy(),
-        clock: Timestamp::now,
-    };
+        .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
+    let app = App { store: Arc::new(store), hasher, policy: settings.policy(), clock: Timestamp::now };
     let server = Arc::new(http::Server {
         app: Arc::new(app),
         limits: http::HttpLimits {

@@ -66,6 +66,7 @@ fn settings(cli: &Cli) -> Result<Settings, String> {
     if let Some(db) = &cli.db {
         s.db = db.clone();
     }
+    s.bootstrap_password = std::env::var(usergate::admin::PASSWORD_ENV).ok().map(usergate::config::Secret);
     if let Command::Serve { listen, public_url } = &cli.command {
         if let Some(l) = listen {
             s.listen = *l;
@@ -83,11 +84,7 @@ fn init_logs() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal as _;
     let ansi = std::io::stderr().is_terminal();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
@@ -122,10 +119,7 @@ fn run(cli: Cli) -> Result<(), String> {
     let settings = settings(&cli)?;
     match cli.command {
         Command::Serve { .. } => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
             rt.block_on(serve(settings))
         }
         Command::Migrate => {
@@ -137,12 +131,13 @@ fn run(cli: Cli) -> Result<(), String> {
             let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
             let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
             let min = settings.min_password_length;
+            let given = settings.bootstrap_password();
             let generated = match action {
                 Admin::CreateOwner { customer, user } => {
-                    usergate::admin::create_owner(&store, &hasher, &customer, &user, min)
+                    usergate::admin::create_owner(&store, &hasher, &customer, &user, given, min)
                 }
                 Admin::ResetPassword { customer, user } => {
-                    usergate::admin::reset_password(&store, &hasher, &customer, &user, min)
+                    usergate::admin::reset_password(&store, &hasher, &customer, &user, given, min)
                 }
             }
             .map_err(|e| e.to_string())?;

@@ -36,15 +36,10 @@ impl Drop for Slot<'_> {
 
 impl PasswordHasher {
     pub fn new(slots: usize) -> Result<Self, HashError> {
-        let params =
-            Params::new(M_COST_KIB, T_COST, 1, Some(32)).map_err(|e| HashError(e.to_string()))?;
+        let params = Params::new(M_COST_KIB, T_COST, 1, Some(32)).map_err(|e| HashError(e.to_string()))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let mut hasher = PasswordHasher {
-            argon,
-            slots: Mutex::new(slots.max(1)),
-            freed: Condvar::new(),
-            dummy_hash: String::new(),
-        };
+        let mut hasher =
+            PasswordHasher { argon, slots: Mutex::new(slots.max(1)), freed: Condvar::new(), dummy_hash: String::new() };
         hasher.dummy_hash = hasher.hash("usergate-dummy-password")?;
         Ok(hasher)
     }
@@ -61,10 +56,7 @@ impl PasswordHasher {
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`) with a fresh 16-byte salt.
     pub fn hash(&self, password: &str) -> Result<String, HashError> {
         let _slot = self.slot();
-        self.argon
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| HashError(e.to_string()))
+        self.argon.hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| HashError(e.to_string()))
     }
 
     /// Verifies against `stored`, or against the dummy hash when there is no user (always false then).
@@ -72,10 +64,7 @@ impl PasswordHasher {
         let _slot = self.slot();
         let phc = stored.unwrap_or(&self.dummy_hash);
         let ok = match PasswordHash::new(phc) {
-            Ok(parsed) => self
-                .argon
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
+            Ok(parsed) => self.argon.verify_password(password.as_bytes(), &parsed).is_ok(),
             Err(_) => false,
         };
         ok && stored.is_some()

@@ -46,10 +46,7 @@ mod tests {
         let (t, h) = generate().unwrap();
         assert_eq!(t.len(), 43);
         assert_eq!(hash(&t), h);
-        assert_eq!(
-            hash("abc").0,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hash("abc").0, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_ne!(generate_uid().unwrap(), generate_uid().unwrap());
     }
 }

@@ -47,10 +47,7 @@ pub struct DomainError {
 
 impl DomainError {
     pub fn new(code: ErrCode, context: &str, text: impl fmt::Display) -> Self {
-        DomainError {
-            code,
-            info: format!("{context}: {text}"),
-        }
+        DomainError { code, info: format!("{context}: {text}") }
     }
     pub fn missing(field: &str) -> Self {
         Self::new(ErrCode::MissingData, field, "required")

@@ -80,8 +80,7 @@ permissions!(
 
 impl Permission {
     pub fn parse(field: &str, s: &str) -> Result<Permission, DomainError> {
-        Permission::from_name(s)
-            .ok_or_else(|| DomainError::invalid(field, format_args!("unknown permission {s}")))
+        Permission::from_name(s).ok_or_else(|| DomainError::invalid(field, format_args!("unknown permission {s}")))
     }
 
     /// Managing users is what ADMIN may not do ("an admin can do everything an owner can do except Manage Users").
@@ -115,8 +114,7 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: &'static [Group] =
-        &[Group::Owner, Group::Admin, Group::Readonly, Group::Default];
+    pub const ALL: &'static [Group] = &[Group::Owner, Group::Admin, Group::Readonly, Group::Default];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -134,10 +132,7 @@ impl Group {
             "ADMIN" => Ok(Group::Admin),
             "READONLY" | "R/O" => Ok(Group::Readonly),
             "DEFAULT" => Ok(Group::Default),
-            _ => Err(DomainError::invalid(
-                field,
-                format_args!("unknown group {s}"),
-            )),
+            _ => Err(DomainError::invalid(field, format_args!("unknown group {s}"))),
         }
     }
 
@@ -178,11 +173,7 @@ impl Grants {
 
     /// Whether everything `other` may do, this may do too (nobody manages a user more powerful than itself).
     pub fn covers(&self, other: &Grants) -> bool {
-        self.is_owner()
-            || (!other.is_owner()
-                && Permission::ALL
-                    .iter()
-                    .all(|&p| !other.allows(p) || self.allows(p)))
+        self.is_owner() || (!other.is_owner() && Permission::ALL.iter().all(|&p| !other.allows(p) || self.allows(p)))
     }
 }
 
@@ -204,16 +195,7 @@ macro_rules! gates {
 /// Markers, one per gated operation permission.
 pub mod gate {
     use super::{Gate, Permission};
-    gates!(
-        UserAdd,
-        UserGet,
-        UserUpdate,
-        UserDelete,
-        UserBlock,
-        UserUnblock,
-        UserChangepw,
-        PermissionUpdate
-    );
+    gates!(UserAdd, UserGet, UserUpdate, UserDelete, UserBlock, UserUnblock, UserChangepw, PermissionUpdate);
 }
 
 /// A caller that holds permission `P`. Only `authorize` makes one, so a domain function that takes it cannot be
@@ -232,15 +214,9 @@ impl<'a, P: Gate> Authorized<'a, P> {
 
 pub fn authorize<P: Gate>(caller: &Caller) -> Result<Authorized<'_, P>, DomainError> {
     if caller.grants.allows(P::PERMISSION) {
-        Ok(Authorized {
-            caller,
-            _gate: PhantomData,
-        })
+        Ok(Authorized { caller, _gate: PhantomData })
     } else {
-        Err(DomainError::denied(
-            "permission",
-            format_args!("{} is required", P::PERMISSION.as_str()),
-        ))
+        Err(DomainError::denied("permission", format_args!("{} is required", P::PERMISSION.as_str())))
     }
 }
 
@@ -271,11 +247,7 @@ mod tests {
         assert!(admin.allows(Permission::ZoneGet));
         assert!(!admin.allows(Permission::UserAdd));
         assert!(admin.allows(Permission::UserLogin));
-        let ro = grants(
-            &[Group::Readonly, Group::Default],
-            &[Permission::UserBlock],
-            &[Permission::UserGet],
-        );
+        let ro = grants(&[Group::Readonly, Group::Default], &[Permission::UserBlock], &[Permission::UserGet]);
         assert!(!ro.allows(Permission::UserGet));
         assert!(ro.allows(Permission::UserBlock));
         let owner = grants(&[Group::Owner], &[], &[Permission::UserGet]);

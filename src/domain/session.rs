@@ -32,10 +32,7 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        SessionPolicy {
-            idle_secs: 30 * 60,
-            absolute_secs: 12 * 3600,
-        }
+        SessionPolicy { idle_secs: 30 * 60, absolute_secs: 12 * 3600 }
     }
 }
 
@@ -48,8 +45,7 @@ fn dead_token() -> DomainError {
 
 impl SessionPolicy {
     fn is_live(&self, row: &SessionRow, now: Timestamp) -> bool {
-        now < row.created_at.plus_secs(self.absolute_secs)
-            && now < row.last_seen_at.plus_secs(self.idle_secs)
+        now < row.created_at.plus_secs(self.absolute_secs) && now < row.last_seen_at.plus_secs(self.idle_secs)
     }
 }
 
@@ -67,9 +63,7 @@ pub fn authenticate(
         store.delete_session(row.id)?;
         return Err(dead_token());
     }
-    let user = store
-        .user_by_id(row.customer, row.user_id)?
-        .ok_or_else(dead_token)?;
+    let user = store.user_by_id(row.customer, row.user_id)?.ok_or_else(dead_token)?;
     if !user.can_log_in() {
         return Err(dead_token());
     }
@@ -123,20 +117,11 @@ pub fn login(
     audit.actor = Some(user.id);
     let stored = store.password_hash(user.id)?;
     if !(inputs.verify)(stored.as_deref()) {
-        let record = LoginRecord::WrongPassword {
-            user_id: user.id,
-            lock_after: inputs.lock_after,
-        };
+        let record = LoginRecord::WrongPassword { user_id: user.id, lock_after: inputs.lock_after };
         return refuse(store, record, audit);
     }
     if !user.can_log_in() || !user.access.grants().allows(Permission::UserLogin) {
         return refuse(store, LoginRecord::Refused, audit);
     }
-    store.record_login(
-        &LoginRecord::Success {
-            user_id: user.id,
-            token_hash: inputs.token_hash,
-        },
-        audit,
-    )
+    store.record_login(&LoginRecord::Success { user_id: user.id, token_hash: inputs.token_hash }, audit)
 }

@@ -66,7 +66,10 @@ pub enum LoginRecord {
         token_hash: TokenHash,
     },
     /// A wrong password for an existing user: counts toward the lockout.
-    WrongPassword { user_id: UserId, lock_after: u32 },
+    WrongPassword {
+        user_id: UserId,
+        lock_after: u32,
+    },
     /// Unknown customer or user, or a user who may not log in: only the audit record.
     Refused,
 }
@@ -85,21 +88,12 @@ pub trait Store: Send + Sync {
     /// Creates the customer if it does not exist yet.
     fn ensure_customer(&self, name: &CustomerName) -> Result<CustomerId, DomainError>;
 
-    fn user_by_name(
-        &self,
-        customer: CustomerId,
-        name: &UserName,
-    ) -> Result<Option<User>, DomainError>;
+    fn user_by_name(&self, customer: CustomerId, name: &UserName) -> Result<Option<User>, DomainError>;
     fn user_by_id(&self, customer: CustomerId, id: UserId) -> Result<Option<User>, DomainError>;
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError>;
     /// Users of one customer ordered by user_name, matching `search` (lower-cased) as a substring of the name
     /// fields and email; `TooMany` when more than `limit` match.
-    fn search_users(
-        &self,
-        customer: CustomerId,
-        search: Option<&str>,
-        limit: u64,
-    ) -> Result<Search, DomainError>;
+    fn search_users(&self, customer: CustomerId, search: Option<&str>, limit: u64) -> Result<Search, DomainError>;
 
     /// TARGET_EXISTS when the name is taken (ignoring case).
     fn insert_user(&self, new: &NewUserRecord, audit: &AuditEntry) -> Result<User, DomainError>;
@@ -113,12 +107,7 @@ pub trait Store: Send + Sync {
         decide: &mut Decide<'_>,
     ) -> Result<Option<User>, DomainError>;
     /// Sets a user's password hash directly (offline admin commands), revoking its sessions.
-    fn reset_password(
-        &self,
-        id: UserId,
-        password_hash: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), DomainError>;
+    fn reset_password(&self, id: UserId, password_hash: &str, audit: &AuditEntry) -> Result<(), DomainError>;
 
     fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError>;
     fn session_by_hash(&self, hash: &TokenHash) -> Result<Option<SessionRow>, DomainError>;

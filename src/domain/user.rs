@@ -2,9 +2,7 @@
 
 use super::error::DomainError;
 use super::permission::{Grants, Group, Permission};
-use super::values::{
-    Forbid, Text, Timestamp, UserName, Zone, parse_email, parse_phone, parse_website,
-};
+use super::values::{Forbid, Text, Timestamp, UserName, Zone, parse_email, parse_phone, parse_website};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CustomerId(pub i64);
@@ -62,9 +60,7 @@ impl ProfileField {
     pub fn parse(self, value: &str) -> Result<Text, DomainError> {
         let name = self.name();
         match self {
-            ProfileField::Email | ProfileField::NotifyEmail | ProfileField::PagerEmail => {
-                parse_email(name, value)
-            }
+            ProfileField::Email | ProfileField::NotifyEmail | ProfileField::PagerEmail => parse_email(name, value),
             ProfileField::Phone => parse_phone(name, value),
             ProfileField::Website => parse_website(name, value),
             _ => Text::parse(name, value),
@@ -102,12 +98,7 @@ impl Access {
         Grants {
             groups: self.groups.iter().copied().collect(),
             permissions: self.permissions.iter().copied().collect(),
-            forbidden: self
-                .forbids
-                .iter()
-                .filter(|f| f.zones.is_empty())
-                .map(|f| f.name)
-                .collect(),
+            forbidden: self.forbids.iter().filter(|f| f.zones.is_empty()).map(|f| f.name).collect(),
         }
     }
 }
@@ -165,16 +156,10 @@ impl Password {
             return Err(DomainError::missing(field));
         }
         if s.chars().count() < min_chars {
-            return Err(DomainError::invalid(
-                field,
-                format_args!("at least {min_chars} characters required"),
-            ));
+            return Err(DomainError::invalid(field, format_args!("at least {min_chars} characters required")));
         }
         if s.len() > MAX_PASSWORD_BYTES {
-            return Err(DomainError::invalid(
-                field,
-                format_args!("longer than {MAX_PASSWORD_BYTES} bytes"),
-            ));
+            return Err(DomainError::invalid(field, format_args!("longer than {MAX_PASSWORD_BYTES} bytes")));
         }
         Ok(Password(s.to_owned()))
     }
@@ -214,10 +199,7 @@ pub struct UserPatch {
 
 impl UserPatch {
     pub fn touches_access(&self) -> bool {
-        self.groups.is_some()
-            || self.permissions.is_some()
-            || self.zones.is_some()
-            || self.forbids.is_some()
+        self.groups.is_some() || self.permissions.is_some() || self.zones.is_some() || self.forbids.is_some()
     }
 }
 
@@ -230,9 +212,6 @@ pub struct InputRules {
 
 impl Default for InputRules {
     fn default() -> Self {
-        InputRules {
-            min_password_chars: 8,
-            phone_required: false,
-        }
+        InputRules { min_password_chars: 8, phone_required: false }
     }
 }

@@ -19,25 +19,15 @@ pub struct Limits {
 pub type Hasher<'a> = dyn Fn(&Password) -> Result<String, DomainError> + 'a;
 
 /// Nobody grants a permission or group they do not hold; only owners grant OWNER.
-fn check_grantable(
-    caller: &Grants,
-    groups: &[Group],
-    permissions: &[Permission],
-) -> Result<(), DomainError> {
+fn check_grantable(caller: &Grants, groups: &[Group], permissions: &[Permission]) -> Result<(), DomainError> {
     if caller.is_owner() {
         return Ok(());
     }
     if let Some(g) = groups.iter().find(|g| !caller.groups.contains(g)) {
-        return Err(DomainError::denied(
-            "group_name",
-            format_args!("you cannot grant {}", g.as_str()),
-        ));
+        return Err(DomainError::denied("group_name", format_args!("you cannot grant {}", g.as_str())));
     }
     if let Some(p) = permissions.iter().find(|p| !caller.allows(**p)) {
-        return Err(DomainError::denied(
-            "permission",
-            format_args!("you cannot grant {}", p.as_str()),
-        ));
+        return Err(DomainError::denied("permission", format_args!("you cannot grant {}", p.as_str())));
     }
     Ok(())
 }
@@ -72,10 +62,7 @@ fn check_manageable(caller: &Caller, target: &User) -> Result<(), DomainError> {
     if target.id == caller.user_id || caller.grants.covers(&target.access.grants()) {
         Ok(())
     } else {
-        Err(DomainError::denied(
-            "user_name",
-            format_args!("{} holds permissions you do not", target.user_name),
-        ))
+        Err(DomainError::denied("user_name", format_args!("{} holds permissions you do not", target.user_name)))
     }
 }
 
@@ -109,24 +96,13 @@ pub fn create(
         forbids: a.forbids.clone(),
     };
     let password_hash = hash(&new.password)?;
-    let record = NewUserRecord {
-        customer: caller.customer,
-        user: NewUser { access, ..new },
-        password_hash,
-        uid,
-        now: audit.at,
-    };
+    let record =
+        NewUserRecord { customer: caller.customer, user: NewUser { access, ..new }, password_hash, uid, now: audit.at };
     store.insert_user(&record, audit)
 }
 
-pub fn get(
-    store: &dyn Store,
-    by: &Authorized<'_, gate::UserGet>,
-    name: &UserName,
-) -> Result<User, DomainError> {
-    store
-        .user_by_name(by.caller().customer, name)?
-        .ok_or_else(|| DomainError::not_found("user_name"))
+pub fn get(store: &dyn Store, by: &Authorized<'_, gate::UserGet>, name: &UserName) -> Result<User, DomainError> {
+    store.user_by_name(by.caller().customer, name)?.ok_or_else(|| DomainError::not_found("user_name"))
 }
 
 pub fn list(
@@ -136,11 +112,7 @@ pub fn list(
     limits: Limits,
 ) -> Result<Vec<User>, DomainError> {
     let lowered = search.filter(|s| !s.is_empty()).map(str::to_lowercase);
-    match store.search_users(
-        by.caller().customer,
-        lowered.as_deref(),
-        limits.search_limit,
-    )? {
+    match store.search_users(by.caller().customer, lowered.as_deref(), limits.search_limit)? {
         Search::Found(users) => Ok(users),
         Search::TooMany(n) => Err(DomainError::new(
             ErrCode::OperationFailed,
@@ -169,16 +141,10 @@ fn modify(
 /// Blocking rules shared by BlockUser and UpdateUser(status=blocked).
 fn check_blockable(caller: &Caller, user: &User, facts: CustomerFacts) -> Result<(), DomainError> {
     if user.id == caller.user_id {
-        return Err(DomainError::illegal(
-            "user_name",
-            "you cannot block yourself",
-        ));
+        return Err(DomainError::illegal("user_name", "you cannot block yourself"));
     }
     if is_last_owner(user, facts) {
-        return Err(DomainError::illegal(
-            "user_name",
-            "the last owner cannot be blocked",
-        ));
+        return Err(DomainError::illegal("user_name", "the last owner cannot be blocked"));
     }
     Ok(())
 }
@@ -203,26 +169,10 @@ fn set_blocked(
             check_blockable(caller, user, facts)?;
         }
         // Blocking a blocked user is not an error: it changes nothing and still answers the user.
-        let changed = if user.blocked == blocked {
-            vec![]
-        } else {
-            vec!["status"]
-        };
-        let next = if changed.is_empty() {
-            user.clone()
-        } else {
-            User {
-                blocked,
-                ..bumped(user, now)
-            }
-        };
+        let changed = if user.blocked == blocked { vec![] } else { vec!["status"] };
+        let next = if changed.is_empty() { user.clone() } else { User { blocked, ..bumped(user, now) } };
         let revoke = if blocked { Revoke::All } else { Revoke::None };
-        Ok(Change::Update {
-            user: Box::new(next),
-            password_hash: None,
-            revoke,
-            changed,
-        })
+        Ok(Change::Update { user: Box::new(next), password_hash: None, revoke, changed })
     })
 }
 
@@ -253,16 +203,10 @@ pub fn delete(
     let caller = by.caller();
     modify(store, caller, target, audit, &mut |user, facts| {
         if user.id == caller.user_id {
-            return Err(DomainError::illegal(
-                "user_name",
-                "you cannot delete yourself",
-            ));
+            return Err(DomainError::illegal("user_name", "you cannot delete yourself"));
         }
         if is_last_owner(user, facts) {
-            return Err(DomainError::illegal(
-                "user_name",
-                "the last owner cannot be deleted",
-            ));
+            return Err(DomainError::illegal("user_name", "the last owner cannot be deleted"));
         }
         if user.hold {
             return Err(DomainError::illegal("user_name", "the user is on hold"));
@@ -303,11 +247,7 @@ pub fn update(
         }
         if password_hash.is_some() {
             changed.push("password");
-            revoke = if user.id == caller.user_id {
-                Revoke::AllBut(caller.session)
-            } else {
-                Revoke::All
-            };
+            revoke = if user.id == caller.user_id { Revoke::AllBut(caller.session) } else { Revoke::All };
         }
         if let Some(blocked) = patch.blocked {
             if blocked {
@@ -331,17 +271,10 @@ pub fn update(
         }
         if let Some(groups) = &patch.groups {
             let groups = normalize_groups(groups);
-            let added: Vec<Group> = groups
-                .iter()
-                .filter(|g| !user.access.groups.contains(g))
-                .copied()
-                .collect();
+            let added: Vec<Group> = groups.iter().filter(|g| !user.access.groups.contains(g)).copied().collect();
             check_grantable(&caller.grants, &added, &[])?;
             if user.is_owner() && !groups.contains(&Group::Owner) && is_last_owner(user, facts) {
-                return Err(DomainError::illegal(
-                    "group_name",
-                    "the last owner cannot leave OWNER",
-                ));
+                return Err(DomainError::illegal("group_name", "the last owner cannot leave OWNER"));
             }
             if groups != user.access.groups {
                 next.access.groups = groups;
@@ -350,11 +283,8 @@ pub fn update(
         }
         if let Some(perms) = &patch.permissions {
             let perms = dedup(perms);
-            let added: Vec<Permission> = perms
-                .iter()
-                .filter(|p| !user.access.permissions.contains(p))
-                .copied()
-                .collect();
+            let added: Vec<Permission> =
+                perms.iter().filter(|p| !user.access.permissions.contains(p)).copied().collect();
             check_grantable(&caller.grants, &[], &added)?;
             if perms != user.access.permissions {
                 next.access.permissions = perms;
@@ -377,12 +307,7 @@ pub fn update(
             next.version += 1;
             next.updated_at = now;
         }
-        Ok(Change::Update {
-            user: Box::new(next),
-            password_hash: password_hash.clone(),
-            revoke,
-            changed,
-        })
+        Ok(Change::Update { user: Box::new(next), password_hash: password_hash.clone(), revoke, changed })
     })
 }
 
@@ -397,9 +322,7 @@ pub fn change_own_password(
 ) -> Result<User, DomainError> {
     let caller = by.caller();
     if let Some(verify) = verify_old {
-        let stored = store
-            .password_hash(caller.user_id)?
-            .ok_or_else(DomainError::internal)?;
+        let stored = store.password_hash(caller.user_id)?.ok_or_else(DomainError::internal)?;
         if !verify(&stored) {
             return Err(DomainError::invalid("old_password", "does not match"));
         }

@@ -9,8 +9,7 @@ use super::error::DomainError;
 pub const MAX_TEXT: usize = 255;
 
 fn name_chars_ok(s: &str, extra: &[char]) -> bool {
-    s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+    s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
 }
 
 /// 1-64 characters of letters, digits and `._-@`; stored as given, unique per customer ignoring case.
@@ -26,10 +25,7 @@ impl UserName {
             return Err(DomainError::invalid(field, "longer than 64 characters"));
         }
         if !name_chars_ok(s, &['.', '_', '-', '@']) {
-            return Err(DomainError::invalid(
-                field,
-                "only letters, digits and ._-@ are allowed",
-            ));
+            return Err(DomainError::invalid(field, "only letters, digits and ._-@ are allowed"));
         }
         Ok(UserName(s.to_owned()))
     }
@@ -58,10 +54,7 @@ impl CustomerName {
             return Err(DomainError::missing(field));
         }
         if s.chars().count() > 64 || !name_chars_ok(s, &['.', '_', '-']) {
-            return Err(DomainError::invalid(
-                field,
-                "1-64 letters, digits and ._- expected",
-            ));
+            return Err(DomainError::invalid(field, "1-64 letters, digits and ._- expected"));
         }
         Ok(CustomerName(s.to_owned()))
     }
@@ -80,10 +73,7 @@ pub struct Text(String);
 impl Text {
     pub fn parse(field: &str, s: &str) -> Result<Self, DomainError> {
         if s.chars().count() > MAX_TEXT {
-            return Err(DomainError::invalid(
-                field,
-                format_args!("longer than {MAX_TEXT} characters"),
-            ));
+            return Err(DomainError::invalid(field, format_args!("longer than {MAX_TEXT} characters")));
         }
         Ok(Text(s.to_owned()))
     }
@@ -113,9 +103,7 @@ pub fn parse_email(field: &str, s: &str) -> Result<Text, DomainError> {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+        && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
     let domain_ok = !domain.is_empty()
         && domain.split('.').all(|l| {
             !l.is_empty()
@@ -124,11 +112,7 @@ pub fn parse_email(field: &str, s: &str) -> Result<Text, DomainError> {
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
-    if local_ok && domain_ok {
-        Ok(t)
-    } else {
-        Err(bad())
-    }
+    if local_ok && domain_ok { Ok(t) } else { Err(bad()) }
 }
 
 /// DynECT's phone rule: non-digits are ignored; country code (1-3) + local number (>= 7) + extension (<= 4)
@@ -137,10 +121,7 @@ pub fn parse_phone(field: &str, s: &str) -> Result<Text, DomainError> {
     let t = Text::parse(field, s)?;
     let digits = s.chars().filter(char::is_ascii_digit).count();
     if !(8..=20).contains(&digits) {
-        return Err(DomainError::invalid(
-            field,
-            "8 to 20 digits expected (country code, number, extension)",
-        ));
+        return Err(DomainError::invalid(field, "8 to 20 digits expected (country code, number, extension)"));
     }
     Ok(t)
 }
@@ -149,17 +130,10 @@ pub fn parse_phone(field: &str, s: &str) -> Result<Text, DomainError> {
 pub fn parse_website(field: &str, s: &str) -> Result<Text, DomainError> {
     let t = Text::parse(field, s)?;
     let lower = s.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
     match rest {
-        Some(r) if !r.is_empty() && !r.starts_with('/') && !s.chars().any(char::is_whitespace) => {
-            Ok(t)
-        }
-        _ => Err(DomainError::invalid(
-            field,
-            "an http:// or https:// URL expected",
-        )),
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !s.chars().any(char::is_whitespace) => Ok(t),
+        _ => Err(DomainError::invalid(field, "an http:// or https:// URL expected")),
     }
 }
 
@@ -195,17 +169,11 @@ pub struct Timestamp(pub i64);
 
 impl Timestamp {
     pub fn now() -> Self {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
     }
     pub fn plus_secs(self, secs: u64) -> Self {
-        Timestamp(
-            self.0
-                .saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)),
-        )
+        Timestamp(self.0.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)))
     }
     /// `2026-11-23T06:52:28Z`.
     pub fn to_rfc3339(self) -> String {
@@ -221,10 +189,7 @@ mod tests {
     #[test]
     fn user_names() {
         assert!(UserName::parse("user_name", "a.b_c-d@e").is_ok());
-        assert_eq!(
-            UserName::parse("user_name", "").unwrap_err().info,
-            "user_name: required"
-        );
+        assert_eq!(UserName::parse("user_name", "").unwrap_err().info, "user_name: required");
         assert!(UserName::parse("user_name", "bad name").is_err());
         assert!(UserName::parse("user_name", &"x".repeat(65)).is_err());
         assert!(UserName::parse("user_name", &"x".repeat(64)).is_ok());
@@ -236,14 +201,8 @@ mod tests {
         for ok in ["a@b", "first.last+tag@example.co.uk", "owner@localhost"] {
             assert!(parse_email("email", ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "", "a", "@b", "a@", "a b@c", "a@b..c", "a@-b", ".a@b", "a@b c",
-        ] {
-            assert_eq!(
-                parse_email("email", bad).unwrap_err().info,
-                "email: not a valid address",
-                "{bad}"
-            );
+        for bad in ["", "a", "@b", "a@", "a b@c", "a@b..c", "a@-b", ".a@b", "a@b c"] {
+            assert_eq!(parse_email("email", bad).unwrap_err().info, "email: not a valid address", "{bad}");
         }
     }
 

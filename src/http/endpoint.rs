@@ -28,12 +28,7 @@ pub enum Charset {
 
 /// Bytes to text: BOM first, then the declared charset; the XML declaration's encoding is ignored (WS-I R1019).
 pub fn decode_text(body: &[u8], charset: Charset) -> Result<String, Fault> {
-    let not_text = || {
-        Fault::client(
-            "INVALID_DATA",
-            "xml: the body is not valid UTF-8 or UTF-16 text",
-        )
-    };
+    let not_text = || Fault::client("INVALID_DATA", "xml: the body is not valid UTF-8 or UTF-16 text");
     if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF") {
         return String::from_utf8(rest.to_vec()).map_err(|_| not_text());
     }
@@ -43,15 +38,9 @@ pub fn decode_text(body: &[u8], charset: Charset) -> Result<String, Fault> {
         }
         let units = bytes.chunks_exact(2).map(|c| {
             let pair = [c[0], c[1]];
-            if big {
-                u16::from_be_bytes(pair)
-            } else {
-                u16::from_le_bytes(pair)
-            }
+            if big { u16::from_be_bytes(pair) } else { u16::from_le_bytes(pair) }
         });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(|_| not_text())
+        char::decode_utf16(units).collect::<Result<String, _>>().map_err(|_| not_text())
     };
     if let Some(rest) = body.strip_prefix(b"\xFF\xFE") {
         return utf16(rest, false);
@@ -70,45 +59,18 @@ fn fault_answer(mut fault: Fault, job: JobId) -> Answer {
     fault.job_id = Some(job.0);
     let mut body = String::with_capacity(768);
     fault.write(&mut body);
-    Answer {
-        status: fault.http_status(),
-        content_type: fault.version.content_type(),
-        body,
-    }
+    Answer { status: fault.http_status(), content_type: fault.version.content_type(), body }
 }
 
 /// A domain or field failure, as a fault or (with fault_incompat=1) a `status=failure` response.
-fn failure_answer(
-    op: Operation,
-    version: Version,
-    fault_incompat: bool,
-    err: &DomainError,
-    job: JobId,
-) -> Answer {
+fn failure_answer(op: Operation, version: Version, fault_incompat: bool, err: &DomainError, job: JobId) -> Answer {
     if fault_incompat {
         let mut body = String::with_capacity(768);
         let msgs = [Msg::error(err)];
-        write_response(
-            &mut body,
-            version,
-            op.response_element(),
-            NATIVE_NS,
-            job.0,
-            false,
-            &msgs,
-            |_| {},
-        );
-        return Answer {
-            status: 200,
-            content_type: version.content_type(),
-            body,
-        };
+        write_response(&mut body, version, op.response_element(), NATIVE_NS, job.0, false, &msgs, |_| {});
+        return Answer { status: 200, content_type: version.content_type(), body };
     }
-    let code = if err.code.is_caller_error() {
-        FaultCode::Client
-    } else {
-        FaultCode::Server
-    };
+    let code = if err.code.is_caller_error() { FaultCode::Client } else { FaultCode::Server };
     let fault = Fault {
         code,
         version,
@@ -130,36 +92,21 @@ async fn job_id(app: &Arc<App>) -> JobId {
 }
 
 /// Handles one SOAP request body. `soap_action` is the SOAPAction header or 1.2 `action` parameter, if any.
-pub async fn handle(
-    app: &Arc<App>,
-    text: &str,
-    soap_action: Option<&str>,
-    meta: RequestMeta,
-) -> Answer {
+pub async fn handle(app: &Arc<App>, text: &str, soap_action: Option<&str>, meta: RequestMeta) -> Answer {
     let mut env = match envelope::open(text, app.policy.xml) {
         Ok(env) => env,
         Err(fault) => return fault_answer(fault, job_id(app).await),
     };
     let version = env.version;
     let Some(op) = Operation::from_element(env.operation.ns, &env.operation.local) else {
-        let fault = Fault::client(
-            "INVALID_REQUEST",
-            format!("operation: unknown operation {}", env.operation.local),
-        );
+        let fault = Fault::client("INVALID_REQUEST", format!("operation: unknown operation {}", env.operation.local));
         return fault_answer(fault.in_version(version), job_id(app).await);
     };
     // Dispatch is on the body (CXF CVE-2012-3451); a SOAPAction naming another of our operations is refused.
-    if let Some(named) = soap_action
-        .and_then(Operation::from_action)
-        .filter(|named| *named != op)
-    {
+    if let Some(named) = soap_action.and_then(Operation::from_action).filter(|named| *named != op) {
         let fault = Fault::client(
             "INVALID_REQUEST",
-            format!(
-                "SOAPAction: names {} but the body holds {}",
-                named.name(),
-                op.name()
-            ),
+            format!("SOAPAction: names {} but the body holds {}", named.name(), op.name()),
         );
         return fault_answer(fault.in_version(version), job_id(app).await);
     }
@@ -173,10 +120,7 @@ pub async fn handle(
         Err(DecodeError::Envelope(fault)) => {
             return fault_answer(fault.in_version(version), job_id(app).await);
         }
-        Err(DecodeError::Field {
-            fault_incompat,
-            error,
-        }) => {
+        Err(DecodeError::Field { fault_incompat, error }) => {
             return failure_answer(op, version, fault_incompat, &error, job_id(app).await);
         }
     };
@@ -184,12 +128,7 @@ pub async fn handle(
     let worker = Arc::clone(app);
     let outcome = tokio::task::spawn_blocking(move || {
         let job = worker.store.next_job_id()?;
-        let ctx = Ctx {
-            app: &worker,
-            meta: &meta,
-            job,
-            now: (worker.clock)(),
-        };
+        let ctx = Ctx { app: &worker, meta: &meta, job, now: (worker.clock)() };
         Ok::<_, DomainError>((job, ops::dispatch(&ctx, decoded.request)))
     })
     .await;
@@ -197,31 +136,17 @@ pub async fn handle(
         Ok(Ok((job, Ok(reply)))) => {
             let mut body = String::with_capacity(2048);
             let msgs = [Msg::info(reply.info)];
-            write_response(
-                &mut body,
-                version,
-                op.response_element(),
-                NATIVE_NS,
-                job.0,
-                true,
-                &msgs,
-                |out| write_data(out, &reply.data),
-            );
-            Answer {
-                status: 200,
-                content_type: version.content_type(),
-                body,
-            }
+            write_response(&mut body, version, op.response_element(), NATIVE_NS, job.0, true, &msgs, |out| {
+                write_data(out, &reply.data)
+            });
+            Answer { status: 200, content_type: version.content_type(), body }
         }
         Ok(Ok((job, Err(err)))) => failure_answer(op, version, fault_incompat, &err, job),
         Ok(Err(err)) => failure_answer(op, version, fault_incompat, &err, JobId(0)),
         Err(join) => {
             // A panic in a handler is a Server fault; the process and the other requests carry on.
             tracing::error!(operation = op.name(), error = %join, "operation panicked");
-            let err = DomainError {
-                code: ErrCode::InternalError,
-                info: "server: internal error".into(),
-            };
+            let err = DomainError { code: ErrCode::InternalError, info: "server: internal error".into() };
             failure_answer(op, version, false, &err, job_id(app).await)
         }
     }

@@ -20,10 +20,7 @@ type Reply = Response<Full<Bytes>>;
 fn plain(status: StatusCode, text: &'static str) -> Reply {
     let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *r.status_mut() = status;
-    r.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     r
 }
 
@@ -36,8 +33,7 @@ fn is_soap_path(path: &str) -> bool {
 fn correlation_id(headers: &HeaderMap) -> String {
     let given = ["x-request-id", "x-correlation-id"].iter().find_map(|h| {
         let v = headers.get(*h)?.to_str().ok()?;
-        (!v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-            .then(|| v.to_owned())
+        (!v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic())).then(|| v.to_owned())
     });
     given.unwrap_or_else(|| crate::auth::token::generate_uid().unwrap_or_else(|_| "unknown".into()))
 }
@@ -79,19 +75,14 @@ fn content_type(headers: &HeaderMap) -> Option<(Charset, Option<String>)> {
 fn answer(a: Answer, request_id: &str) -> Reply {
     let mut r = Response::new(Full::new(Bytes::from(a.body)));
     *r.status_mut() = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(a.content_type));
     if let Ok(v) = HeaderValue::from_str(request_id) {
         r.headers_mut().insert("x-request-id", v);
     }
     r
 }
 
-pub async fn route(
-    server: Arc<Server>,
-    peer: SocketAddr,
-    req: Request<Incoming>,
-) -> Result<Reply, Infallible> {
+pub async fn route(server: Arc<Server>, peer: SocketAddr, req: Request<Incoming>) -> Result<Reply, Infallible> {
     let path = req.uri().path();
     let query = req.uri().query().unwrap_or("");
     let wants_wsdl = query.eq_ignore_ascii_case("wsdl");
@@ -101,12 +92,8 @@ pub async fn route(
         (&Method::GET, "/healthz") => plain(StatusCode::OK, "ok\n"),
         (&Method::POST, p) if is_soap_path(p) => soap(&server, peer, req).await,
         (_, p) if is_soap_path(p) => {
-            let mut r = plain(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "POST a SOAP envelope, or GET ?wsdl\n",
-            );
-            r.headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("POST, GET"));
+            let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "POST a SOAP envelope, or GET ?wsdl\n");
+            r.headers_mut().insert(ALLOW, HeaderValue::from_static("POST, GET"));
             r
         }
         _ => plain(StatusCode::NOT_FOUND, "not found\n"),
@@ -116,20 +103,13 @@ pub async fn route(
 
 fn wsdl(text: &str) -> Reply {
     let mut r = Response::new(Full::new(Bytes::copy_from_slice(text.as_bytes())));
-    r.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/xml; charset=utf-8"),
-    );
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
     r
 }
 
 async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Reply {
     let limit = server.limits.body_limit;
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
     }
@@ -140,12 +120,7 @@ async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Repl
         );
     };
     let request_id = correlation_id(req.headers());
-    let soap_action = req
-        .headers()
-        .get("soapaction")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or(action_param);
+    let soap_action = req.headers().get("soapaction").and_then(|v| v.to_str().ok()).map(str::to_owned).or(action_param);
     let body = Limited::new(req.into_body(), limit);
     let bytes = match tokio::time::timeout(server.limits.body_timeout, body.collect()).await {
         Ok(Ok(c)) => c.to_bytes(),
@@ -154,27 +129,17 @@ async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Repl
         }
         Ok(Err(_)) => return plain(StatusCode::BAD_REQUEST, "could not read the request body\n"),
         Err(_) => {
-            return plain(
-                StatusCode::REQUEST_TIMEOUT,
-                "request body not received in time\n",
-            );
+            return plain(StatusCode::REQUEST_TIMEOUT, "request body not received in time\n");
         }
     };
-    let meta = RequestMeta {
-        client_addr: super::peer_string(peer),
-        correlation_id: request_id.clone(),
-    };
+    let meta = RequestMeta { client_addr: super::peer_string(peer), correlation_id: request_id.clone() };
     let a = match decode_text(&bytes, charset) {
         Ok(text) => handle(&server.app, &text, soap_action.as_deref(), meta).await,
         Err(mut fault) => {
             let mut body = String::new();
             fault.job_id = None;
             fault.write(&mut body);
-            Answer {
-                status: fault.http_status(),
-                content_type: fault.version.content_type(),
-                body,
-            }
+            Answer { status: fault.http_status(), content_type: fault.version.content_type(), body }
         }
     };
     answer(a, &request_id)

@@ -34,9 +34,7 @@ pub fn groups(f: &Fields) -> Result<Vec<Group>, DomainError> {
 }
 
 pub fn permissions(f: &Fields) -> Result<Vec<Permission>, DomainError> {
-    f.texts("permission")
-        .map(|p| Permission::parse("permission", p))
-        .collect()
+    f.texts("permission").map(|p| Permission::parse("permission", p)).collect()
 }
 
 pub fn zones(f: &Fields) -> Result<Vec<Zone>, DomainError> {
@@ -55,12 +53,7 @@ pub fn forbids(f: &Fields) -> Result<Vec<Forbid>, DomainError> {
 }
 
 pub fn access(f: &Fields) -> Result<Access, DomainError> {
-    Ok(Access {
-        groups: groups(f)?,
-        permissions: permissions(f)?,
-        zones: zones(f)?,
-        forbids: forbids(f)?,
-    })
+    Ok(Access { groups: groups(f)?, permissions: permissions(f)?, zones: zones(f)?, forbids: forbids(f)? })
 }
 
 /// A whole profile for CreateUser: required fields present and non-empty, optional ones validated when given.
@@ -79,10 +72,7 @@ pub fn profile(f: &Fields, phone_required: bool) -> Result<Profile, DomainError>
 }
 
 /// The profile part of a patch: absent = unchanged; empty or nil = cleared (MISSING_DATA for required fields).
-pub fn profile_patch(
-    f: &Fields,
-    phone_required: bool,
-) -> Result<Vec<(ProfileField, Patch<Text>)>, DomainError> {
+pub fn profile_patch(f: &Fields, phone_required: bool) -> Result<Vec<(ProfileField, Patch<Text>)>, DomainError> {
     let mut out = Vec::new();
     for &field in ProfileField::ALL {
         let Some(v) = f.text(field.name()) else {
@@ -112,18 +102,10 @@ pub struct Msg {
 
 impl Msg {
     pub fn info(info: impl Into<String>) -> Self {
-        Msg {
-            lvl: "INFO",
-            err_cd: None,
-            info: info.into(),
-        }
+        Msg { lvl: "INFO", err_cd: None, info: info.into() }
     }
     pub fn error(err: &DomainError) -> Self {
-        Msg {
-            lvl: "ERROR",
-            err_cd: Some(err.code.as_str()),
-            info: err.info.clone(),
-        }
+        Msg { lvl: "ERROR", err_cd: Some(err.code.as_str()), info: err.info.clone() }
     }
 }
 

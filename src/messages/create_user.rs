@@ -40,19 +40,7 @@ pub const FIELDS: &[Field] = &[
 pub fn decode(f: &Fields, rules: &InputRules) -> Result<Request, DomainError> {
     let token = f.required("token")?.to_owned();
     let user_name = UserName::parse("user_name", f.required("user_name")?)?;
-    let password = Password::parse(
-        "password",
-        f.required("password")?,
-        rules.min_password_chars,
-    )?;
-    let user = NewUser {
-        user_name,
-        password,
-        profile: profile(f, rules.phone_required)?,
-        access: access(f)?,
-    };
-    Ok(Request::CreateUser {
-        token,
-        user: Box::new(user),
-    })
+    let password = Password::parse("password", f.required("password")?, rules.min_password_chars)?;
+    let user = NewUser { user_name, password, profile: profile(f, rules.phone_required)?, access: access(f)? };
+    Ok(Request::CreateUser { token, user: Box::new(user) })
 }

@@ -59,10 +59,7 @@ impl Operation {
         if ns != Ns::Native {
             return None;
         }
-        Operation::ALL
-            .iter()
-            .copied()
-            .find(|op| op.request_element() == local)
+        Operation::ALL.iter().copied().find(|op| op.request_element() == local)
     }
 
     /// The operation a SOAPAction (`urn:usergate:1#Op`, quoted or not) names, if it names one of ours.
@@ -76,14 +73,11 @@ impl Operation {
     pub fn request_fields(self) -> &'static [Field] {
         match self {
             Operation::SessionLogin => session_login::FIELDS,
-            Operation::SessionLogout | Operation::SessionIsAlive | Operation::SessionKeepAlive => {
-                session_token::FIELDS
-            }
+            Operation::SessionLogout | Operation::SessionIsAlive | Operation::SessionKeepAlive => session_token::FIELDS,
             Operation::CreateUser => create_user::FIELDS,
-            Operation::GetUser
-            | Operation::BlockUser
-            | Operation::UnblockUser
-            | Operation::DeleteUser => by_user_name::FIELDS,
+            Operation::GetUser | Operation::BlockUser | Operation::UnblockUser | Operation::DeleteUser => {
+                by_user_name::FIELDS
+            }
             Operation::GetUsers => get_users::FIELDS,
             Operation::UpdateUser => update_user::FIELDS,
             Operation::UpdateUserPassword => update_user_password::FIELDS,
@@ -92,64 +86,25 @@ impl Operation {
 
     /// Writes change state and leave an audit record whose id is the job id.
     pub fn changes_state(self) -> bool {
-        !matches!(
-            self,
-            Operation::GetUser | Operation::GetUsers | Operation::SessionIsAlive
-        )
+        !matches!(self, Operation::GetUser | Operation::GetUsers | Operation::SessionIsAlive)
     }
 }
 
 /// A decoded request: domain values, validated at the edge.
 #[derive(Debug)]
 pub enum Request {
-    SessionLogin {
-        customer: CustomerName,
-        user_name: UserName,
-        password: String,
-    },
-    SessionLogout {
-        token: String,
-    },
-    SessionIsAlive {
-        token: String,
-    },
-    SessionKeepAlive {
-        token: String,
-    },
-    CreateUser {
-        token: String,
-        user: Box<NewUser>,
-    },
-    GetUser {
-        token: String,
-        user_name: UserName,
-    },
-    GetUsers {
-        token: String,
-        search: Option<String>,
-    },
-    UpdateUser {
-        token: String,
-        user_name: UserName,
-        patch: Box<UserPatch>,
-    },
-    BlockUser {
-        token: String,
-        user_name: UserName,
-    },
-    UnblockUser {
-        token: String,
-        user_name: UserName,
-    },
-    DeleteUser {
-        token: String,
-        user_name: UserName,
-    },
-    UpdateUserPassword {
-        token: String,
-        old_password: String,
-        password: Password,
-    },
+    SessionLogin { customer: CustomerName, user_name: UserName, password: String },
+    SessionLogout { token: String },
+    SessionIsAlive { token: String },
+    SessionKeepAlive { token: String },
+    CreateUser { token: String, user: Box<NewUser> },
+    GetUser { token: String, user_name: UserName },
+    GetUsers { token: String, search: Option<String> },
+    UpdateUser { token: String, user_name: UserName, patch: Box<UserPatch> },
+    BlockUser { token: String, user_name: UserName },
+    UnblockUser { token: String, user_name: UserName },
+    DeleteUser { token: String, user_name: UserName },
+    UpdateUserPassword { token: String, old_password: String, password: Password },
 }
 
 /// A decoded request and how its failures are to be answered.
@@ -160,57 +115,41 @@ pub struct Decoded {
 }
 
 /// Reads the operation element (its Start already read by the envelope) into a typed request.
-pub fn decode(
-    op: Operation,
-    elem: &Elem,
-    r: &mut XmlReader<'_>,
-    rules: &InputRules,
-) -> Result<Decoded, DecodeError> {
+pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRules) -> Result<Decoded, DecodeError> {
     let fields = reader::read(r, elem.ns, op.request_fields())?;
     let fault_incompat = fields.fault_incompat();
     let typed = match op {
         Operation::SessionLogin => session_login::decode(&fields),
-        Operation::SessionLogout => {
-            session_token::token(&fields).map(|token| Request::SessionLogout { token })
-        }
-        Operation::SessionIsAlive => {
-            session_token::token(&fields).map(|token| Request::SessionIsAlive { token })
-        }
-        Operation::SessionKeepAlive => {
-            session_token::token(&fields).map(|token| Request::SessionKeepAlive { token })
-        }
+        Operation::SessionLogout => session_token::token(&fields).map(|token| Request::SessionLogout { token }),
+        Operation::SessionIsAlive => session_token::token(&fields).map(|token| Request::SessionIsAlive { token }),
+        Operation::SessionKeepAlive => session_token::token(&fields).map(|token| Request::SessionKeepAlive { token }),
         Operation::CreateUser => create_user::decode(&fields, rules),
-        Operation::GetUser => by_user_name::decode(&fields)
-            .map(|(token, user_name)| Request::GetUser { token, user_name }),
-        Operation::BlockUser => by_user_name::decode(&fields)
-            .map(|(token, user_name)| Request::BlockUser { token, user_name }),
-        Operation::UnblockUser => by_user_name::decode(&fields)
-            .map(|(token, user_name)| Request::UnblockUser { token, user_name }),
+        Operation::GetUser => {
+            by_user_name::decode(&fields).map(|(token, user_name)| Request::GetUser { token, user_name })
+        }
+        Operation::BlockUser => {
+            by_user_name::decode(&fields).map(|(token, user_name)| Request::BlockUser { token, user_name })
+        }
+        Operation::UnblockUser => {
+            by_user_name::decode(&fields).map(|(token, user_name)| Request::UnblockUser { token, user_name })
+        }
         Operation::GetUsers => get_users::decode(&fields),
         Operation::UpdateUser => update_user::decode(&fields, rules),
-        Operation::DeleteUser => by_user_name::decode(&fields)
-            .map(|(token, user_name)| Request::DeleteUser { token, user_name }),
+        Operation::DeleteUser => {
+            by_user_name::decode(&fields).map(|(token, user_name)| Request::DeleteUser { token, user_name })
+        }
         Operation::UpdateUserPassword => update_user_password::decode(&fields, rules),
     };
     typed
-        .map(|request| Decoded {
-            request,
-            fault_incompat,
-        })
-        .map_err(|error| DecodeError::Field {
-            fault_incompat,
-            error,
-        })
+        .map(|request| Decoded { request, fault_incompat })
+        .map_err(|error| DecodeError::Field { fault_incompat, error })
 }
 
 /// What a successful operation answers with.
 #[derive(Debug)]
 pub enum Data {
     None,
-    Login {
-        token: String,
-        version: &'static str,
-    },
+    Login { token: String, version: &'static str },
     User(Box<crate::domain::user::User>),
     Users(Vec<crate::domain::user::User>),
 }

@@ -26,35 +26,15 @@ pub struct Field {
 }
 
 pub const fn one(name: &'static str) -> Field {
-    Field {
-        name,
-        min: 1,
-        max: Some(1),
-        kind: Kind::Text,
-    }
+    Field { name, min: 1, max: Some(1), kind: Kind::Text }
 }
 pub const fn opt(name: &'static str) -> Field {
-    Field {
-        name,
-        min: 0,
-        max: Some(1),
-        kind: Kind::Text,
-    }
+    Field { name, min: 0, max: Some(1), kind: Kind::Text }
 }
 pub const fn many(name: &'static str, kind: Kind) -> Field {
-    Field {
-        name,
-        min: 0,
-        max: None,
-        kind,
-    }
+    Field { name, min: 0, max: None, kind }
 }
-pub const FAULT_INCOMPAT: Field = Field {
-    name: "fault_incompat",
-    min: 0,
-    max: Some(1),
-    kind: Kind::Int,
-};
+pub const FAULT_INCOMPAT: Field = Field { name: "fault_incompat", min: 0, max: Some(1), kind: Kind::Int };
 pub const TOKEN: Field = one("token");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,11 +88,7 @@ fn is_child(ns: Ns, op_ns: Ns) -> bool {
 }
 
 /// Reads the children of the operation element whose Start was just read, up to its End.
-pub fn read(
-    r: &mut XmlReader<'_>,
-    op_ns: Ns,
-    spec: &'static [Field],
-) -> Result<Fields, DecodeError> {
+pub fn read(r: &mut XmlReader<'_>, op_ns: Ns, spec: &'static [Field]) -> Result<Fields, DecodeError> {
     let mut values: Vec<Vec<Value>> = vec![Vec::new(); spec.len()];
     let mut problem: Option<DomainError> = None;
     loop {
@@ -126,10 +102,7 @@ pub fn read(
                 problem.get_or_insert(DomainError::invalid("request", "text outside an element"));
             }
             Node::Start(e) => {
-                let slot = spec
-                    .iter()
-                    .position(|f| f.name == e.local)
-                    .filter(|_| is_child(e.ns, op_ns));
+                let slot = spec.iter().position(|f| f.name == e.local).filter(|_| is_child(e.ns, op_ns));
                 let Some(i) = slot else {
                     problem.get_or_insert(DomainError::invalid(&e.local, "unknown element"));
                     r.skip_element()?;
@@ -139,10 +112,7 @@ pub fn read(
                     Kind::Text | Kind::Int => match r.read_text(spec[i].name) {
                         Ok(text) => Value::Text { text, nil: e.nil },
                         Err(ContentError::Unexpected(info)) => {
-                            problem.get_or_insert(DomainError {
-                                code: ErrCode::InvalidData,
-                                info,
-                            });
+                            problem.get_or_insert(DomainError { code: ErrCode::InvalidData, info });
                             r.skip_element()?;
                             continue;
                         }
@@ -172,15 +142,9 @@ pub fn read(
     let fields = Fields { spec, values };
     let fault_incompat = fields.fault_incompat();
     if let Some(error) = problem {
-        return Err(DecodeError::Field {
-            fault_incompat,
-            error,
-        });
+        return Err(DecodeError::Field { fault_incompat, error });
     }
-    fields.check().map_err(|error| DecodeError::Field {
-        fault_incompat,
-        error,
-    })?;
+    fields.check().map_err(|error| DecodeError::Field { fault_incompat, error })?;
     Ok(fields)
 }
 
@@ -213,18 +177,14 @@ fn read_zone(r: &mut XmlReader<'_>, op_ns: Ns) -> Result<RawZone, Nested> {
                     "zone_name" if is_child(e.ns, op_ns) => &mut zone_name,
                     "recurse" if is_child(e.ns, op_ns) => &mut recurse,
                     other => {
-                        problem
-                            .get_or_insert(DomainError::invalid(other, "unknown element in zone"));
+                        problem.get_or_insert(DomainError::invalid(other, "unknown element in zone"));
                         r.skip_element()?;
                         continue;
                     }
                 };
                 let text = r.read_text(&e.local).map_err(|err| match err {
                     ContentError::Xml(x) => Nested::Xml(x),
-                    ContentError::Unexpected(info) => Nested::Field(DomainError {
-                        code: ErrCode::InvalidData,
-                        info,
-                    }),
+                    ContentError::Unexpected(info) => Nested::Field(DomainError { code: ErrCode::InvalidData, info }),
                 });
                 let text = match text {
                     Ok(t) => t,
@@ -268,32 +228,25 @@ fn read_forbid(r: &mut XmlReader<'_>, op_ns: Ns) -> Result<Value, Nested> {
             Node::Text(_) => {
                 problem.get_or_insert(DomainError::invalid("forbid", "text outside an element"));
             }
-            Node::Start(e) if e.local == "name" && is_child(e.ns, op_ns) => {
-                match r.read_text("name") {
-                    Ok(t) => {
-                        if name.replace(t).is_some() {
-                            problem.get_or_insert(DomainError::invalid("name", "repeated"));
-                        }
-                    }
-                    Err(ContentError::Xml(x)) => return Err(x.into()),
-                    Err(ContentError::Unexpected(info)) => {
-                        problem.get_or_insert(DomainError {
-                            code: ErrCode::InvalidData,
-                            info,
-                        });
-                        r.skip_element()?;
+            Node::Start(e) if e.local == "name" && is_child(e.ns, op_ns) => match r.read_text("name") {
+                Ok(t) => {
+                    if name.replace(t).is_some() {
+                        problem.get_or_insert(DomainError::invalid("name", "repeated"));
                     }
                 }
-            }
-            Node::Start(e) if e.local == "zone" && is_child(e.ns, op_ns) => {
-                match read_zone(r, op_ns) {
-                    Ok(z) => zones.push(z),
-                    Err(Nested::Field(err)) => {
-                        problem.get_or_insert(err);
-                    }
-                    Err(x) => return Err(x),
+                Err(ContentError::Xml(x)) => return Err(x.into()),
+                Err(ContentError::Unexpected(info)) => {
+                    problem.get_or_insert(DomainError { code: ErrCode::InvalidData, info });
+                    r.skip_element()?;
                 }
-            }
+            },
+            Node::Start(e) if e.local == "zone" && is_child(e.ns, op_ns) => match read_zone(r, op_ns) {
+                Ok(z) => zones.push(z),
+                Err(Nested::Field(err)) => {
+                    problem.get_or_insert(err);
+                }
+                Err(x) => return Err(x),
+            },
             Node::Start(e) => {
                 problem.get_or_insert(DomainError::invalid(&e.local, "unknown element in forbid"));
                 r.skip_element()?;
@@ -385,9 +338,7 @@ impl Fields {
 
     pub fn forbids(&self, name: &str) -> impl Iterator<Item = (&str, &[RawZone])> {
         self.values(name).iter().filter_map(|v| match v {
-            Value::Forbid { name, zones } if !name.is_empty() => {
-                Some((name.as_str(), zones.as_slice()))
-            }
+            Value::Forbid { name, zones } if !name.is_empty() => Some((name.as_str(), zones.as_slice())),
             _ => None,
         })
     }
@@ -398,13 +349,7 @@ mod tests {
     use super::*;
     use crate::soap::xml::XmlLimits;
 
-    const SPEC: &[Field] = &[
-        TOKEN,
-        FAULT_INCOMPAT,
-        one("user_name"),
-        opt("phone"),
-        many("zone", Kind::Zone),
-    ];
+    const SPEC: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("user_name"), opt("phone"), many("zone", Kind::Zone)];
 
     fn decode(children: &str) -> Result<Fields, DecodeError> {
         let xml = format!(
@@ -417,10 +362,7 @@ mod tests {
 
     fn info(r: Result<Fields, DecodeError>) -> (bool, String) {
         match r {
-            Err(DecodeError::Field {
-                fault_incompat,
-                error,
-            }) => (fault_incompat, error.info),
+            Err(DecodeError::Field { fault_incompat, error }) => (fault_incompat, error.info),
             other => panic!("{other:?}"),
         }
     }
@@ -431,55 +373,29 @@ mod tests {
         assert_eq!(f.text("token"), Some("t"));
         assert_eq!(f.text("phone"), Some(""));
         assert!(f.present("phone"));
-        assert_eq!(
-            f.zones("zone").next().map(|z| z.zone_name.as_str()),
-            Some("z")
-        );
+        assert_eq!(f.zones("zone").next().map(|z| z.zone_name.as_str()), Some("z"));
         assert!(!f.fault_incompat());
     }
 
     #[test]
     fn errors_name_the_element() {
+        assert_eq!(info(decode("<token>t</token>")), (false, "user_name: required".into()));
         assert_eq!(
-            info(decode("<token>t</token>")),
-            (false, "user_name: required".into())
-        );
-        assert_eq!(
-            info(decode(
-                "<fault_incompat>1</fault_incompat><token>t</token><user_name>a</user_name><bogus/>"
-            )),
+            info(decode("<fault_incompat>1</fault_incompat><token>t</token><user_name>a</user_name><bogus/>")),
             (true, "bogus: unknown element".into())
         );
+        assert_eq!(info(decode("<token>t</token><token>u</token><user_name>a</user_name>")).1, "token: repeated");
+        assert_eq!(info(decode("<token>t</token><user_name><b/></user_name>")).1, "user_name: unexpected element b");
         assert_eq!(
-            info(decode(
-                "<token>t</token><token>u</token><user_name>a</user_name>"
-            ))
-            .1,
-            "token: repeated"
-        );
-        assert_eq!(
-            info(decode("<token>t</token><user_name><b/></user_name>")).1,
-            "user_name: unexpected element b"
-        );
-        assert_eq!(
-            info(decode(
-                "<token>t</token><user_name>a</user_name><zone><recurse>Y</recurse></zone>"
-            ))
-            .1,
+            info(decode("<token>t</token><user_name>a</user_name><zone><recurse>Y</recurse></zone>")).1,
             "zone_name: required"
         );
         assert_eq!(
-            info(decode(
-                "<token>t</token><user_name>a</user_name><fault_incompat>x</fault_incompat>"
-            ))
-            .1,
+            info(decode("<token>t</token><user_name>a</user_name><fault_incompat>x</fault_incompat>")).1,
             "fault_incompat: an integer expected"
         );
         assert_eq!(
-            info(decode(
-                "<token>t</token><other:user_name xmlns:other='urn:x'>a</other:user_name>"
-            ))
-            .1,
+            info(decode("<token>t</token><other:user_name xmlns:other='urn:x'>a</other:user_name>")).1,
             "user_name: unknown element"
         );
     }

@@ -6,12 +6,7 @@ use crate::domain::DomainError;
 use crate::domain::user::MAX_PASSWORD_BYTES;
 use crate::domain::values::{CustomerName, UserName};
 
-pub const FIELDS: &[Field] = &[
-    FAULT_INCOMPAT,
-    one("user_name"),
-    one("customer_name"),
-    one("password"),
-];
+pub const FIELDS: &[Field] = &[FAULT_INCOMPAT, one("user_name"), one("customer_name"), one("password")];
 
 pub fn decode(f: &Fields) -> Result<Request, DomainError> {
     let user_name = UserName::parse("user_name", f.required("user_name")?)?;
@@ -21,9 +16,5 @@ pub fn decode(f: &Fields) -> Result<Request, DomainError> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(DomainError::bad_credentials());
     }
-    Ok(Request::SessionLogin {
-        customer,
-        user_name,
-        password: password.to_owned(),
-    })
+    Ok(Request::SessionLogin { customer, user_name, password: password.to_owned() })
 }

@@ -51,12 +51,9 @@ fn unclearable<'f>(f: &'f Fields, name: &str) -> Result<Option<&'f str>, DomainE
 pub fn decode(f: &Fields, rules: &InputRules) -> Result<Request, DomainError> {
     let token = f.required("token")?.to_owned();
     let user_name = UserName::parse("user_name", f.required("user_name")?)?;
-    let new_user_name = unclearable(f, "new_user_name")?
-        .map(|n| UserName::parse("new_user_name", n))
-        .transpose()?;
-    let password = unclearable(f, "password")?
-        .map(|p| Password::parse("password", p, rules.min_password_chars))
-        .transpose()?;
+    let new_user_name = unclearable(f, "new_user_name")?.map(|n| UserName::parse("new_user_name", n)).transpose()?;
+    let password =
+        unclearable(f, "password")?.map(|p| Password::parse("password", p, rules.min_password_chars)).transpose()?;
     let blocked = match unclearable(f, "status")? {
         None => None,
         Some("active") => Some(false),
@@ -69,16 +66,9 @@ pub fn decode(f: &Fields, rules: &InputRules) -> Result<Request, DomainError> {
         blocked,
         profile: profile_patch(f, rules.phone_required)?,
         groups: f.present("group_name").then(|| groups(f)).transpose()?,
-        permissions: f
-            .present("permission")
-            .then(|| permissions(f))
-            .transpose()?,
+        permissions: f.present("permission").then(|| permissions(f)).transpose()?,
         zones: f.present("zone").then(|| zones(f)).transpose()?,
         forbids: f.present("forbid").then(|| forbids(f)).transpose()?,
     };
-    Ok(Request::UpdateUser {
-        token,
-        user_name,
-        patch: Box::new(patch),
-    })
+    Ok(Request::UpdateUser { token, user_name, patch: Box::new(patch) })
 }

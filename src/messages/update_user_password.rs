@@ -13,14 +13,6 @@ pub fn decode(f: &Fields, rules: &InputRules) -> Result<Request, DomainError> {
     if old.len() > MAX_PASSWORD_BYTES {
         return Err(DomainError::invalid("old_password", "does not match"));
     }
-    let password = Password::parse(
-        "password",
-        f.required("password")?,
-        rules.min_password_chars,
-    )?;
-    Ok(Request::UpdateUserPassword {
-        token,
-        old_password: old.to_owned(),
-        password,
-    })
+    let password = Password::parse("password", f.required("password")?, rules.min_password_chars)?;
+    Ok(Request::UpdateUserPassword { token, old_password: old.to_owned(), password })
 }

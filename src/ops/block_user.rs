@@ -12,9 +12,6 @@ pub fn run(ctx: &Ctx<'_>, token: &str, name: &UserName) -> Result<Reply, DomainE
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserBlock>(&caller)?;
         let user = users::block(ctx.app.store.as_ref(), &by, name, audit)?;
-        Ok(Reply::new(
-            Data::User(Box::new(user)),
-            "block: User blocked",
-        ))
+        Ok(Reply::new(Data::User(Box::new(user)), "block: User blocked"))
     })
 }

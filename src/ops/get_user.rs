@@ -10,8 +10,5 @@ pub fn run(ctx: &Ctx<'_>, token: &str, name: &UserName) -> Result<Reply, DomainE
     let caller = ctx.caller(token, false)?;
     let by = authorize::<gate::UserGet>(&caller)?;
     let user = users::get(ctx.app.store.as_ref(), &by, name)?;
-    Ok(Reply::new(
-        Data::User(Box::new(user)),
-        "get: Found the user",
-    ))
+    Ok(Reply::new(Data::User(Box::new(user)), "get: Found the user"))
 }

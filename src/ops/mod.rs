@@ -37,23 +37,14 @@ pub struct Reply {
 
 impl Reply {
     fn new(data: Data, info: impl Into<String>) -> Self {
-        Reply {
-            data,
-            info: info.into(),
-        }
+        Reply { data, info: info.into() }
     }
 }
 
 impl Ctx<'_> {
     fn caller(&self, token: &str, keep_alive: bool) -> Result<Caller, DomainError> {
         let hash = crate::auth::token::hash(token);
-        authenticate(
-            self.app.store.as_ref(),
-            &hash,
-            self.app.policy.session,
-            self.now,
-            keep_alive,
-        )
+        authenticate(self.app.store.as_ref(), &hash, self.app.policy.session, self.now, keep_alive)
     }
 
     fn audit(&self, caller: Option<&Caller>, op: Operation, target: &str) -> AuditEntry {
@@ -91,30 +82,22 @@ impl Ctx<'_> {
 /// Runs one decoded request. Blocking: call it from a blocking thread.
 pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
     let result = match request {
-        Request::SessionLogin {
-            customer,
-            user_name,
-            password,
-        } => session_login::run(ctx, &customer, &user_name, &password),
+        Request::SessionLogin { customer, user_name, password } => {
+            session_login::run(ctx, &customer, &user_name, &password)
+        }
         Request::SessionLogout { token } => session_logout::run(ctx, &token),
         Request::SessionIsAlive { token } => session_is_alive::run(ctx, &token),
         Request::SessionKeepAlive { token } => session_keep_alive::run(ctx, &token),
         Request::CreateUser { token, user } => create_user::run(ctx, &token, *user),
         Request::GetUser { token, user_name } => get_user::run(ctx, &token, &user_name),
         Request::GetUsers { token, search } => get_users::run(ctx, &token, search.as_deref()),
-        Request::UpdateUser {
-            token,
-            user_name,
-            patch,
-        } => update_user::run(ctx, &token, &user_name, *patch),
+        Request::UpdateUser { token, user_name, patch } => update_user::run(ctx, &token, &user_name, *patch),
         Request::BlockUser { token, user_name } => block_user::run(ctx, &token, &user_name),
         Request::UnblockUser { token, user_name } => unblock_user::run(ctx, &token, &user_name),
         Request::DeleteUser { token, user_name } => delete_user::run(ctx, &token, &user_name),
-        Request::UpdateUserPassword {
-            token,
-            old_password,
-            password,
-        } => update_user_password::run(ctx, &token, &old_password, &password),
+        Request::UpdateUserPassword { token, old_password, password } => {
+            update_user_password::run(ctx, &token, &old_password, &password)
+        }
     };
     if let Err(e) = &result {
         if e.code == ErrCode::InternalError {

@@ -12,9 +12,6 @@ pub fn run(ctx: &Ctx<'_>, token: &str, name: &UserName) -> Result<Reply, DomainE
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserUnblock>(&caller)?;
         let user = users::unblock(ctx.app.store.as_ref(), &by, name, audit)?;
-        Ok(Reply::new(
-            Data::User(Box::new(user)),
-            "unblock: User unblocked",
-        ))
+        Ok(Reply::new(Data::User(Box::new(user)), "unblock: User unblocked"))
     })
 }

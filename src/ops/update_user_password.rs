@@ -6,18 +6,9 @@ use crate::domain::user::Password;
 use crate::domain::{DomainError, users};
 use crate::messages::{Data, Operation};
 
-pub fn run(
-    ctx: &Ctx<'_>,
-    token: &str,
-    old_password: &str,
-    password: &Password,
-) -> Result<Reply, DomainError> {
+pub fn run(ctx: &Ctx<'_>, token: &str, old_password: &str, password: &Password) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
-    let audit = ctx.audit(
-        Some(&caller),
-        Operation::UpdateUserPassword,
-        caller.user_name.as_str(),
-    );
+    let audit = ctx.audit(Some(&caller), Operation::UpdateUserPassword, caller.user_name.as_str());
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserChangepw>(&caller)?;
         let verify = |stored: &str| ctx.app.hasher.verify(old_password, Some(stored));
@@ -29,9 +20,6 @@ pub fn run(
             &|p| super::hash(ctx, p),
             audit,
         )?;
-        Ok(Reply::new(
-            Data::User(Box::new(user)),
-            "password: Password changed",
-        ))
+        Ok(Reply::new(Data::User(Box::new(user)), "password: Password changed"))
     })
 }

@@ -24,20 +24,13 @@ fn bad_envelope(version: Version, msg: &str) -> Fault {
     Fault::client("INVALID_REQUEST", format!("envelope: {msg}")).in_version(version)
 }
 
-fn next_element<'a>(
-    r: &mut XmlReader<'a>,
-    version: Version,
-    context: &str,
-) -> Result<Option<Elem>, Fault> {
+fn next_element<'a>(r: &mut XmlReader<'a>, version: Version, context: &str) -> Result<Option<Elem>, Fault> {
     loop {
         match r.next().map_err(|e| Fault::from(e).in_version(version))? {
             Node::Start(e) => return Ok(Some(e)),
             Node::Text(t) if t.trim().is_empty() => {}
             Node::Text(_) => {
-                return Err(bad_envelope(
-                    version,
-                    &format!("text is not allowed in {context}"),
-                ));
+                return Err(bad_envelope(version, &format!("text is not allowed in {context}")));
             }
             Node::End | Node::Eof => return Ok(None),
         }
@@ -48,53 +41,35 @@ fn next_element<'a>(
 pub fn open(body: &str, limits: XmlLimits) -> Result<Envelope<'_>, Fault> {
     let mut r = XmlReader::new(body, limits);
     let v11 = Version::V11;
-    let root = next_element(&mut r, v11, "the document")?
-        .ok_or_else(|| bad_envelope(v11, "no Envelope element"))?;
+    let root = next_element(&mut r, v11, "the document")?.ok_or_else(|| bad_envelope(v11, "no Envelope element"))?;
     let version = match (root.ns, root.local.as_str()) {
         (Ns::Soap11, "Envelope") => Version::V11,
         (Ns::Soap12, "Envelope") => Version::V12,
         (_, "Envelope") => {
-            return Err(Fault::new(
-                FaultCode::VersionMismatch,
-                "envelope: unknown SOAP envelope namespace",
-            ));
+            return Err(Fault::new(FaultCode::VersionMismatch, "envelope: unknown SOAP envelope namespace"));
         }
         _ => {
-            return Err(bad_envelope(
-                v11,
-                "the root element must be a SOAP Envelope",
-            ));
+            return Err(bad_envelope(v11, "the root element must be a SOAP Envelope"));
         }
     };
     let env_ns = root.ns;
     let mut first = next_element(&mut r, version, "Envelope")?;
-    if first
-        .as_ref()
-        .is_some_and(|e| e.ns == env_ns && e.local == "Header")
-    {
+    if first.as_ref().is_some_and(|e| e.ns == env_ns && e.local == "Header") {
         read_headers(&mut r, version)?;
         first = next_element(&mut r, version, "Envelope")?;
     }
     match first {
         Some(e) if e.ns == env_ns && e.local == "Body" => {}
         Some(e) => {
-            return Err(bad_envelope(
-                version,
-                &format!("expected Body, found {}", e.local),
-            ));
+            return Err(bad_envelope(version, &format!("expected Body, found {}", e.local)));
         }
         None => return Err(bad_envelope(version, "Body is missing")),
     }
-    let operation = next_element(&mut r, version, "Body")?
-        .ok_or_else(|| bad_envelope(version, "Body is empty"))?;
+    let operation = next_element(&mut r, version, "Body")?.ok_or_else(|| bad_envelope(version, "Body is empty"))?;
     if operation.ns == env_ns && operation.local == "Fault" {
         return Err(bad_envelope(version, "a Fault is not a request"));
     }
-    Ok(Envelope {
-        version,
-        operation,
-        reader: r,
-    })
+    Ok(Envelope { version, operation, reader: r })
 }
 
 /// Headers we understand: WS-Addressing. Any other header marked mustUnderstand is a MustUnderstand fault.
@@ -107,8 +82,7 @@ fn read_headers(r: &mut XmlReader<'_>, version: Version) -> Result<(), Fault> {
             )
             .in_version(version));
         }
-        r.skip_element()
-            .map_err(|e| Fault::from(e).in_version(version))?;
+        r.skip_element().map_err(|e| Fault::from(e).in_version(version))?;
     }
     Ok(())
 }

@@ -53,11 +53,7 @@ impl Fault {
         Fault {
             code,
             version: Version::V11,
-            err_cd: if code == FaultCode::Server {
-                "INTERNAL_ERROR"
-            } else {
-                "INVALID_REQUEST"
-            },
+            err_cd: if code == FaultCode::Server { "INTERNAL_ERROR" } else { "INVALID_REQUEST" },
             info: info.into(),
             source: "API-B",
             job_id: None,
@@ -66,10 +62,7 @@ impl Fault {
     }
 
     pub fn client(err_cd: &'static str, info: impl Into<String>) -> Self {
-        Fault {
-            err_cd,
-            ..Fault::new(FaultCode::Client, info)
-        }
+        Fault { err_cd, ..Fault::new(FaultCode::Client, info) }
     }
 
     pub fn in_version(mut self, version: Version) -> Self {
@@ -124,11 +117,7 @@ impl Fault {
 
     /// `xsi:type` on ErrorResponse: PHP's SoapClient only exposes the detail (as `enc_value`) when it is there.
     fn write_detail(&self, out: &mut String) {
-        let _ = write!(
-            out,
-            "<tns:ErrorResponse xmlns:tns=\"{}\" xsi:type=\"tns:ErrorResponseType\">",
-            self.detail_ns
-        );
+        let _ = write!(out, "<tns:ErrorResponse xmlns:tns=\"{}\" xsi:type=\"tns:ErrorResponseType\">", self.detail_ns);
         if let Some(job) = self.job_id {
             write::elem_int(out, "job_id", job);
         }

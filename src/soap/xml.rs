@@ -72,9 +72,7 @@ fn classify(res: &ResolveResult<'_>) -> Result<Ns, XmlError> {
             _ => Ns::Other,
         },
         ResolveResult::Unknown(p) => {
-            return Err(XmlError::Malformed(format!(
-                "undeclared namespace prefix {p}"
-            )));
+            return Err(XmlError::Malformed(format!("undeclared namespace prefix {p}")));
         }
     })
 }
@@ -113,21 +111,14 @@ fn truthy(v: &str) -> bool {
 impl<'a> XmlReader<'a> {
     pub fn new(body: &'a str, limits: XmlLimits) -> Self {
         let mut inner = NsReader::from_str(body);
-        inner
-            .resolver_mut()
-            .set_max_namespace_bindings(limits.max_namespace_bindings);
+        inner.resolver_mut().set_max_namespace_bindings(limits.max_namespace_bindings);
         let cfg = inner.config_mut();
         // Empty elements become Start+End so that every consumer sees one shape.
         cfg.expand_empty_elements = true;
         cfg.check_end_names = true;
         cfg.allow_unmatched_ends = false;
         cfg.allow_dangling_amp = false;
-        XmlReader {
-            inner,
-            limits,
-            children: Vec::with_capacity(limits.max_depth),
-            elements: 0,
-        }
+        XmlReader { inner, limits, children: Vec::with_capacity(limits.max_depth), elements: 0 }
     }
 
     pub fn depth(&self) -> usize {
@@ -142,40 +133,23 @@ impl<'a> XmlReader<'a> {
         let local = e.local_name();
         let local: &str = local.as_ref();
         if local.len() > self.limits.max_name_len {
-            return Err(Self::refused(format!(
-                "element name longer than {} bytes",
-                self.limits.max_name_len
-            )));
+            return Err(Self::refused(format!("element name longer than {} bytes", self.limits.max_name_len)));
         }
         self.elements += 1;
         if self.elements > self.limits.max_elements {
-            return Err(Self::refused(format!(
-                "more than {} elements",
-                self.limits.max_elements
-            )));
+            return Err(Self::refused(format!("more than {} elements", self.limits.max_elements)));
         }
         if let Some(n) = self.children.last_mut() {
             *n += 1;
             if *n > self.limits.max_children {
-                return Err(Self::refused(format!(
-                    "more than {} children in one element",
-                    self.limits.max_children
-                )));
+                return Err(Self::refused(format!("more than {} children in one element", self.limits.max_children)));
             }
         }
         if self.children.len() >= self.limits.max_depth {
-            return Err(Self::refused(format!(
-                "nesting deeper than {}",
-                self.limits.max_depth
-            )));
+            return Err(Self::refused(format!("nesting deeper than {}", self.limits.max_depth)));
         }
         self.children.push(0);
-        let mut elem = Elem {
-            ns,
-            local: local.to_owned(),
-            nil: false,
-            must_understand: false,
-        };
+        let mut elem = Elem { ns, local: local.to_owned(), nil: false, must_understand: false };
         if e.attributes_raw().trim().is_empty() {
             return Ok(elem);
         }
@@ -190,10 +164,7 @@ impl<'a> XmlReader<'a> {
         for attr in e.attributes() {
             let attr = attr.map_err(|err| XmlError::Malformed(format!("attribute: {err}")))?;
             if attr.value.len() > self.limits.max_attribute_len {
-                return Err(Self::refused(format!(
-                    "attribute longer than {} bytes",
-                    self.limits.max_attribute_len
-                )));
+                return Err(Self::refused(format!("attribute longer than {} bytes", self.limits.max_attribute_len)));
             }
             let (res, name) = self.inner.resolver().resolve_attribute(attr.key);
             let attr_ns = classify(&res)?;
@@ -202,9 +173,7 @@ impl<'a> XmlReader<'a> {
                 .map_err(|err| XmlError::Malformed(format!("attribute: {err}")))?;
             match (attr_ns, name.as_ref()) {
                 (Ns::Xsi, "nil") => elem.nil = truthy(&value),
-                (Ns::Soap11 | Ns::Soap12, "mustUnderstand") => {
-                    elem.must_understand = truthy(&value)
-                }
+                (Ns::Soap11 | Ns::Soap12, "mustUnderstand") => elem.must_understand = truthy(&value),
                 _ => {}
             }
         }
@@ -214,10 +183,7 @@ impl<'a> XmlReader<'a> {
     /// The next node that matters; comments and the XML declaration are skipped.
     pub fn next(&mut self) -> Result<Node<'a>, XmlError> {
         loop {
-            let (res, ev) = self
-                .inner
-                .read_resolved_event()
-                .map_err(|e| XmlError::Malformed(e.to_string()))?;
+            let (res, ev) = self.inner.read_resolved_event().map_err(|e| XmlError::Malformed(e.to_string()))?;
             match ev {
                 Event::Start(e) => {
                     let ns = classify(&res)?;
@@ -262,10 +228,7 @@ impl<'a> XmlReader<'a> {
                         }
                     };
                     if !is_xml_char(c) {
-                        return Err(XmlError::Malformed(format!(
-                            "character reference to U+{:04X}",
-                            u32::from(c)
-                        )));
+                        return Err(XmlError::Malformed(format!("character reference to U+{:04X}", u32::from(c))));
                     }
                     return Ok(Node::Text(Cow::Owned(c.to_string())));
                 }
@@ -276,9 +239,7 @@ impl<'a> XmlReader<'a> {
                 Event::DocType(_) => return Err(Self::refused("DTDs are not allowed")),
                 Event::Eof => {
                     if !self.children.is_empty() {
-                        return Err(XmlError::Malformed(
-                            "document ends inside an element".into(),
-                        ));
+                        return Err(XmlError::Malformed("document ends inside an element".into()));
                     }
                     return Ok(Node::Eof);
                 }
@@ -288,16 +249,10 @@ impl<'a> XmlReader<'a> {
 
     fn check_text(&self, text: &str) -> Result<(), XmlError> {
         if text.len() > self.limits.max_text {
-            return Err(Self::refused(format!(
-                "text longer than {} bytes",
-                self.limits.max_text
-            )));
+            return Err(Self::refused(format!("text longer than {} bytes", self.limits.max_text)));
         }
         if let Some(c) = text.chars().find(|c| !is_xml_char(*c)) {
-            return Err(XmlError::Malformed(format!(
-                "character U+{:04X} is not allowed in XML",
-                u32::from(c)
-            )));
+            return Err(XmlError::Malformed(format!("character U+{:04X} is not allowed in XML", u32::from(c))));
         }
         Ok(())
     }
@@ -309,9 +264,7 @@ impl<'a> XmlReader<'a> {
             match self.next()? {
                 Node::End if self.depth() == target => return Ok(()),
                 Node::Eof => {
-                    return Err(XmlError::Malformed(
-                        "document ends inside an element".into(),
-                    ));
+                    return Err(XmlError::Malformed("document ends inside an element".into()));
                 }
                 _ => {}
             }
@@ -326,25 +279,16 @@ impl<'a> XmlReader<'a> {
             match self.next()? {
                 Node::Text(t) => {
                     if out.len() + t.len() > self.limits.max_text {
-                        return Err(Self::refused(format!(
-                            "text longer than {} bytes",
-                            self.limits.max_text
-                        ))
-                        .into());
+                        return Err(Self::refused(format!("text longer than {} bytes", self.limits.max_text)).into());
                     }
                     out.push_str(&t);
                 }
                 Node::End => return Ok(out),
                 Node::Start(e) => {
-                    return Err(ContentError::Unexpected(format!(
-                        "{field}: unexpected element {}",
-                        e.local
-                    )));
+                    return Err(ContentError::Unexpected(format!("{field}: unexpected element {}", e.local)));
                 }
                 Node::Eof => {
-                    return Err(
-                        XmlError::Malformed("document ends inside an element".into()).into(),
-                    );
+                    return Err(XmlError::Malformed("document ends inside an element".into()).into());
                 }
             }
         }
@@ -386,29 +330,20 @@ mod tests {
 
     #[test]
     fn refuses_hostile_constructs() {
-        assert!(matches!(
-            drain("<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>"),
-            Err(XmlError::Refused(_))
-        ));
+        assert!(matches!(drain("<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>"), Err(XmlError::Refused(_))));
         assert!(matches!(drain("<?pi x?><a/>"), Err(XmlError::Refused(_))));
         assert!(matches!(drain("<a>&x;</a>"), Err(XmlError::Refused(_))));
         assert!(matches!(drain("<a>&#0;</a>"), Err(XmlError::Malformed(_))));
         assert!(matches!(drain("<a>\u{1}</a>"), Err(XmlError::Malformed(_))));
         assert!(matches!(drain("<a><b></a>"), Err(XmlError::Malformed(_))));
-        assert!(matches!(
-            drain("<a x='1' x='2'/>"),
-            Err(XmlError::Malformed(_))
-        ));
+        assert!(matches!(drain("<a x='1' x='2'/>"), Err(XmlError::Malformed(_))));
         assert!(matches!(drain("<p:a/>"), Err(XmlError::Malformed(_))));
         let deep = "<a>".repeat(33) + &"</a>".repeat(33);
         assert!(matches!(drain(&deep), Err(XmlError::Refused(_))));
         let ok = "<a>".repeat(32) + &"</a>".repeat(32);
         assert!(drain(&ok).is_ok());
         let attrs: String = (0..33).map(|i| format!(" a{i}='1'")).collect();
-        assert!(matches!(
-            drain(&format!("<a{attrs}/>")),
-            Err(XmlError::Refused(_))
-        ));
+        assert!(matches!(drain(&format!("<a{attrs}/>")), Err(XmlError::Refused(_))));
         let kids = format!("<a>{}</a>", "<b/>".repeat(1001));
         assert!(matches!(drain(&kids), Err(XmlError::Refused(_))));
         let text = format!("<a>{}</a>", "x".repeat(8 * 1024 + 1));

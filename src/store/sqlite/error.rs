@@ -14,6 +14,9 @@ pub enum StoreError {
     /// A stored value the domain cannot read back, e.g. an unknown group name.
     #[error("corrupted data: {0}")]
     Corrupt(String),
+    /// Only in-memory databases and unusual VFSes refuse WAL; without it readers would block the writer.
+    #[error("journal_mode is {0}, WAL is required")]
+    NoWal(String),
     #[error("no user with id {0}")]
     NoSuchUser(i64),
     /// The file was migrated by a newer usergate; running older code on it could corrupt it.
@@ -29,17 +32,13 @@ impl StoreError {
     pub(super) fn on_user_name(err: rusqlite::Error, renamed: bool) -> StoreError {
         let is_name_key = match &err {
             rusqlite::Error::SqliteFailure(e, Some(msg)) => {
-                // SQLite names the columns, not the constraint: "UNIQUE constraint failed: users.customer_id, users.user_name_key".
-                e.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE
-                    && msg.contains("users.user_name_key")
+                // SQLite names the columns, not the constraint:
+                // "UNIQUE constraint failed: users.customer_id, users.user_name_key".
+                e.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE && msg.contains("users.user_name_key")
             }
             _ => false,
         };
-        if is_name_key {
-            StoreError::UserNameTaken { renamed }
-        } else {
-            StoreError::Sqlite(err)
-        }
+        if is_name_key { StoreError::UserNameTaken { renamed } } else { StoreError::Sqlite(err) }
     }
 }
 
@@ -47,11 +46,7 @@ impl From<StoreError> for DomainError {
     fn from(err: StoreError) -> DomainError {
         match err {
             StoreError::UserNameTaken { renamed } => {
-                let field = if renamed {
-                    "new_user_name"
-                } else {
-                    "user_name"
-                };
+                let field = if renamed { "new_user_name" } else { "user_name" };
                 DomainError::new(ErrCode::TargetExists, field, "already exists")
             }
             StoreError::Rejected(e) => e,

@@ -16,15 +16,9 @@ fn latest() -> i64 {
 pub(super) fn run(conn: &mut Connection) -> Result<(), StoreError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > latest() {
-        return Err(StoreError::SchemaTooNew {
-            found,
-            known: latest(),
-        });
+        return Err(StoreError::SchemaTooNew { found, known: latest() });
     }
-    for (version, sql) in (1..)
-        .zip(MIGRATIONS)
-        .skip(usize::try_from(found).unwrap_or(0))
-    {
+    for (version, sql) in (1..).zip(MIGRATIONS).skip(usize::try_from(found).unwrap_or(0)) {
         // IMMEDIATE: two processes opening the same new file must not both apply 0001.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Re-read inside the lock: another process may have migrated since the read above.

@@ -22,7 +22,7 @@ use crate::domain::audit::{AuditEntry, JobId};
 use crate::domain::error::DomainError;
 use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
-    Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Search, SessionRow, Store,
+    Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, Search, SessionRow, Store,
 };
 use crate::domain::user::{CustomerId, User, UserId};
 use crate::domain::values::{CustomerName, Timestamp, UserName};
@@ -54,10 +54,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        // Only in-memory and unusual VFSes refuse WAL; readers would then block the writer.
-        return Err(StoreError::Corrupt(format!(
-            "journal_mode is {mode}, WAL is required"
-        )));
+        return Err(StoreError::NoWal(mode));
     }
     // FULL: a commit is on disk when it returns, so an acknowledged change survives power loss.
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -68,10 +65,7 @@ fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
 }
 
 fn open_reader(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
@@ -105,10 +99,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer; an error from `f` rolls it back.
-    fn write<T>(
-        &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
@@ -117,10 +108,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection, opening one when none is idle.
-    fn read<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn read<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let idle = lock(&self.readers).pop();
         let mut conn = match idle {
             Some(conn) => conn,
@@ -160,33 +148,30 @@ impl SqliteStore {
             let Some(user) = queries::user_by_key(tx, customer, &target.key())? else {
                 return Ok(None);
             };
-            let facts = CustomerFacts {
-                working_owners: queries::working_owners(tx, customer)?,
-            };
+            let facts = CustomerFacts { working_owners: queries::working_owners(tx, customer)? };
             match decide(&user, facts).map_err(StoreError::Rejected)? {
                 Change::Delete => {
                     queries::delete_user(tx, user.id)?;
                     queries::insert_audit(tx, audit)?;
                     Ok(Some(user))
                 }
-                Change::Update {
-                    user: new,
-                    password_hash,
-                    revoke,
-                    changed,
-                } => {
-                    // Identity never changes, and the version counts every stored change whatever `decide` set.
+                Change::Update { user: new, password_hash, revoke, changed } => {
+                    // Identity never changes; everything else (version and updated_at included) is the domain's.
                     let new = User {
                         id: user.id,
                         uid: user.uid.clone(),
                         customer: user.customer,
                         created_at: user.created_at,
-                        version: user.version + 1,
                         ..*new
                     };
-                    let renamed = new.user_name.key() != user.user_name.key();
-                    queries::update_user(tx, &new, renamed)?;
-                    queries::write_access(tx, new.id, &new.access, true)?;
+                    // A change that changes nothing (blocking a blocked user) still leaves its audit record.
+                    if new != user {
+                        let renamed = new.user_name.key() != user.user_name.key();
+                        queries::update_user(tx, &new, renamed)?;
+                    }
+                    if new.access != user.access {
+                        queries::write_access(tx, new.id, &new.access, true)?;
+                    }
                     if let Some(hash) = &password_hash {
                         queries::set_password_hash(tx, new.id, hash)?;
                     }
@@ -231,11 +216,7 @@ impl Store for SqliteStore {
         })?)
     }
 
-    fn user_by_name(
-        &self,
-        customer: CustomerId,
-        name: &UserName,
-    ) -> Result<Option<User>, DomainError> {
+    fn user_by_name(&self, customer: CustomerId, name: &UserName) -> Result<Option<User>, DomainError> {
         Ok(self.read(|c| {
             // One snapshot for the user row and its lists.
             let tx = c.transaction()?;
@@ -258,12 +239,7 @@ impl Store for SqliteStore {
         Ok(self.read(|c| queries::password_hash(c, id))?)
     }
 
-    fn search_users(
-        &self,
-        customer: CustomerId,
-        search: Option<&str>,
-        limit: u64,
-    ) -> Result<Search, DomainError> {
+    fn search_users(&self, customer: CustomerId, search: Option<&str>, limit: u64) -> Result<Search, DomainError> {
         Ok(self.read(|c| {
             // One snapshot, so the count, the users and their lists agree.
             let tx = c.transaction()?;
@@ -318,15 +294,10 @@ impl Store for SqliteStore {
         Ok(self.modify(customer, target, audit, decide)?)
     }
 
-    fn reset_password(
-        &self,
-        id: UserId,
-        password_hash: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), DomainError> {
+    fn reset_password(&self, id: UserId, password_hash: &str, audit: &AuditEntry) -> Result<(), DomainError> {
         Ok(self.write(|tx| {
             queries::reset_password(tx, id, password_hash, audit.at)?;
-            queries::revoke_sessions(tx, id, crate::domain::store::Revoke::All)?;
+            queries::revoke_sessions(tx, id, Revoke::All)?;
             queries::insert_audit(tx, audit)
         })?)
     }
@@ -334,14 +305,10 @@ impl Store for SqliteStore {
     fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError> {
         Ok(self.write(|tx| {
             match login {
-                LoginRecord::Success {
-                    user_id,
-                    token_hash,
-                } => queries::login_succeeded(tx, *user_id, token_hash, audit.at)?,
-                LoginRecord::WrongPassword {
-                    user_id,
-                    lock_after,
-                } => queries::login_failed(tx, *user_id, *lock_after)?,
+                LoginRecord::Success { user_id, token_hash } => {
+                    queries::login_succeeded(tx, *user_id, token_hash, audit.at)?
+                }
+                LoginRecord::WrongPassword { user_id, lock_after } => queries::login_failed(tx, *user_id, *lock_after)?,
                 LoginRecord::Refused => {}
             }
             queries::insert_audit(tx, audit)

@@ -31,16 +31,11 @@ fn count(n: i64) -> u64 {
 // ---- customers
 
 pub(super) fn customer_count(conn: &Connection) -> Result<u64, StoreError> {
-    let n: i64 = conn
-        .prepare_cached("SELECT COUNT(*) FROM customers")?
-        .query_row([], |r| r.get(0))?;
+    let n: i64 = conn.prepare_cached("SELECT COUNT(*) FROM customers")?.query_row([], |r| r.get(0))?;
     Ok(count(n))
 }
 
-pub(super) fn find_customer(
-    conn: &Connection,
-    key: &str,
-) -> Result<Option<CustomerId>, StoreError> {
+pub(super) fn find_customer(conn: &Connection, key: &str) -> Result<Option<CustomerId>, StoreError> {
     let id = conn
         .prepare_cached("SELECT id FROM customers WHERE name_key = ?1")?
         .query_row([key], |r| r.get(0))
@@ -64,10 +59,7 @@ pub(super) fn insert_customer(
 /// Which users a list query covers: one user, or the users a search matched (same filter as the user query).
 pub(super) enum Scope<'a> {
     User(UserId),
-    Search {
-        customer: CustomerId,
-        search: Option<&'a str>,
-    },
+    Search { customer: CustomerId, search: Option<&'a str> },
 }
 
 fn one_user(
@@ -88,33 +80,18 @@ fn one_user(
 }
 
 /// By name ignoring case (`key` is `UserName::key()`).
-pub(super) fn user_by_key(
-    conn: &Connection,
-    customer: CustomerId,
-    key: &str,
-) -> Result<Option<User>, StoreError> {
+pub(super) fn user_by_key(conn: &Connection, customer: CustomerId, key: &str) -> Result<Option<User>, StoreError> {
     one_user(conn, &USER_SQL.by_key, customer, &key)
 }
 
-pub(super) fn user_by_id(
-    conn: &Connection,
-    customer: CustomerId,
-    id: UserId,
-) -> Result<Option<User>, StoreError> {
+pub(super) fn user_by_id(conn: &Connection, customer: CustomerId, id: UserId) -> Result<Option<User>, StoreError> {
     one_user(conn, &USER_SQL.by_id, customer, &id.0)
 }
 
-pub(super) fn count_matching(
-    conn: &Connection,
-    customer: CustomerId,
-    search: Option<&str>,
-) -> Result<u64, StoreError> {
-    static SQL: LazyLock<String> = LazyLock::new(|| {
-        format!("SELECT COUNT(*) FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH}")
-    });
-    let n: i64 = conn
-        .prepare_cached(&SQL)?
-        .query_row(params![customer.0, search], |r| r.get(0))?;
+pub(super) fn count_matching(conn: &Connection, customer: CustomerId, search: Option<&str>) -> Result<u64, StoreError> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT COUNT(*) FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH}"));
+    let n: i64 = conn.prepare_cached(&SQL)?.query_row(params![customer.0, search], |r| r.get(0))?;
     Ok(count(n))
 }
 
@@ -150,9 +127,7 @@ struct ListSql {
 impl ListSql {
     fn new(filter: &str) -> ListSql {
         ListSql {
-            groups: format!(
-                "SELECT user_id, group_name FROM user_groups WHERE {filter} ORDER BY user_id, position"
-            ),
+            groups: format!("SELECT user_id, group_name FROM user_groups WHERE {filter} ORDER BY user_id, position"),
             permissions: format!(
                 "SELECT user_id, permission FROM user_permissions WHERE {filter} ORDER BY user_id, position"
             ),
@@ -172,9 +147,7 @@ impl ListSql {
 
 static LISTS_BY_USER: LazyLock<ListSql> = LazyLock::new(|| ListSql::new("user_id = ?1"));
 static LISTS_BY_SEARCH: LazyLock<ListSql> = LazyLock::new(|| {
-    ListSql::new(&format!(
-        "user_id IN (SELECT id FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH})"
-    ))
+    ListSql::new(&format!("user_id IN (SELECT id FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH})"))
 });
 
 fn each_row(
@@ -194,43 +167,41 @@ fn each_row(
     Ok(())
 }
 
+/// The access lists of the user a list row belongs to. Rows of users outside `users` cannot appear when the caller
+/// read both in one snapshot; they are skipped anyway.
+fn access_of<'u>(
+    users: &'u mut [User],
+    index: &HashMap<i64, usize>,
+    row: &Row<'_>,
+) -> Result<Option<&'u mut Access>, StoreError> {
+    let user_id: i64 = row.get(0)?;
+    Ok(index.get(&user_id).map(|&i| &mut users[i].access))
+}
+
 /// Fills the access lists of `users` (all within `scope`), five queries in all.
-pub(super) fn load_access(
-    conn: &Connection,
-    scope: &Scope<'_>,
-    users: &mut [User],
-) -> Result<(), StoreError> {
+pub(super) fn load_access(conn: &Connection, scope: &Scope<'_>, users: &mut [User]) -> Result<(), StoreError> {
     let sql: &ListSql = match scope {
         Scope::User(_) => &LISTS_BY_USER,
         Scope::Search { .. } => &LISTS_BY_SEARCH,
     };
     let index: HashMap<i64, usize> = users.iter().enumerate().map(|(i, u)| (u.id.0, i)).collect();
-    // Rows of users outside `users` cannot appear when the caller read both in one snapshot; skip them anyway.
-    fn access<'u>(
-        users: &'u mut [User],
-        index: &HashMap<i64, usize>,
-        row: &Row<'_>,
-    ) -> Result<Option<&'u mut Access>, StoreError> {
-        let user_id: i64 = row.get(0)?;
-        Ok(index.get(&user_id).map(|&i| &mut users[i].access))
-    }
     each_row(conn, &sql.groups, scope, |row| {
         let g = rows::group(&row.get::<_, String>(1)?)?;
-        if let Some(a) = access(users, &index, row)? {
+        if let Some(a) = access_of(users, &index, row)? {
             a.groups.push(g);
         }
         Ok(())
     })?;
     each_row(conn, &sql.permissions, scope, |row| {
         let p = rows::permission(&row.get::<_, String>(1)?)?;
-        if let Some(a) = access(users, &index, row)? {
+        if let Some(a) = access_of(users, &index, row)? {
             a.permissions.push(p);
         }
         Ok(())
     })?;
     each_row(conn, &sql.zones, scope, |row| {
         let z = rows::zone(row.get(1)?, row.get(2)?);
-        if let Some(a) = access(users, &index, row)? {
+        if let Some(a) = access_of(users, &index, row)? {
             a.zones.push(z);
         }
         Ok(())
@@ -240,33 +211,26 @@ pub(super) fn load_access(
     each_row(conn, &sql.forbids, scope, |row| {
         let (user_id, pos): (i64, i64) = (row.get(0)?, row.get(1)?);
         let name = rows::permission(&row.get::<_, String>(2)?)?;
-        if let Some(a) = access(users, &index, row)? {
+        if let Some(a) = access_of(users, &index, row)? {
             forbid_at.insert((user_id, pos), a.forbids.len());
-            a.forbids.push(Forbid {
-                name,
-                zones: Vec::new(),
-            });
+            a.forbids.push(Forbid { name, zones: Vec::new() });
         }
         Ok(())
     })?;
     each_row(conn, &sql.forbid_zones, scope, |row| {
         let (user_id, pos): (i64, i64) = (row.get(0)?, row.get(1)?);
         let z = rows::zone(row.get(2)?, row.get(3)?);
-        if let Some(a) = access(users, &index, row)? {
-            let i = forbid_at.get(&(user_id, pos)).ok_or_else(|| {
-                StoreError::Corrupt(format!("user {user_id}: zone of missing forbid {pos}"))
-            })?;
+        if let Some(a) = access_of(users, &index, row)? {
+            let i = forbid_at
+                .get(&(user_id, pos))
+                .ok_or_else(|| StoreError::Corrupt(format!("user {user_id}: zone of missing forbid {pos}")))?;
             a.forbids[*i].zones.push(z);
         }
         Ok(())
     })
 }
 
-pub(super) fn insert_user(
-    conn: &Connection,
-    user: &User,
-    password_hash: &str,
-) -> Result<UserId, StoreError> {
+pub(super) fn insert_user(conn: &Connection, user: &User, password_hash: &str) -> Result<UserId, StoreError> {
     let mut values = rows::user_values(user);
     values.push(Value::Text(password_hash.to_owned()));
     conn.prepare_cached(&USER_SQL.insert)?
@@ -290,12 +254,7 @@ pub(super) fn update_user(conn: &Connection, user: &User, renamed: bool) -> Resu
 }
 
 /// Writes the lists of a user; `replace` first removes the stored ones (a new user has none).
-pub(super) fn write_access(
-    conn: &Connection,
-    id: UserId,
-    access: &Access,
-    replace: bool,
-) -> Result<(), StoreError> {
+pub(super) fn write_access(conn: &Connection, id: UserId, access: &Access, replace: bool) -> Result<(), StoreError> {
     if replace {
         // user_forbid_zones go with their forbids (ON DELETE CASCADE).
         for sql in [
@@ -307,26 +266,22 @@ pub(super) fn write_access(
             conn.prepare_cached(sql)?.execute([id.0])?;
         }
     }
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO user_groups (user_id, position, group_name) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO user_groups (user_id, position, group_name) VALUES (?1, ?2, ?3)")?;
     for (i, g) in access.groups.iter().enumerate() {
         stmt.execute(params![id.0, position(i), g.as_str()])?;
     }
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO user_permissions (user_id, position, permission) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO user_permissions (user_id, position, permission) VALUES (?1, ?2, ?3)")?;
     for (i, p) in access.permissions.iter().enumerate() {
         stmt.execute(params![id.0, position(i), p.as_str()])?;
     }
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO user_zones (user_id, position, zone_name, recurse) VALUES (?1, ?2, ?3, ?4)",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO user_zones (user_id, position, zone_name, recurse) VALUES (?1, ?2, ?3, ?4)")?;
     for (i, z) in access.zones.iter().enumerate() {
         stmt.execute(params![id.0, position(i), z.zone_name.as_str(), z.recurse])?;
     }
-    let mut forbid = conn
-        .prepare_cached("INSERT INTO user_forbids (user_id, position, name) VALUES (?1, ?2, ?3)")?;
+    let mut forbid = conn.prepare_cached("INSERT INTO user_forbids (user_id, position, name) VALUES (?1, ?2, ?3)")?;
     let mut zone = conn.prepare_cached(
         "INSERT INTO user_forbid_zones (user_id, forbid_position, position, zone_name, recurse) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -334,13 +289,7 @@ pub(super) fn write_access(
     for (i, f) in access.forbids.iter().enumerate() {
         forbid.execute(params![id.0, position(i), f.name.as_str()])?;
         for (j, z) in f.zones.iter().enumerate() {
-            zone.execute(params![
-                id.0,
-                position(i),
-                position(j),
-                z.zone_name.as_str(),
-                z.recurse
-            ])?;
+            zone.execute(params![id.0, position(i), position(j), z.zone_name.as_str(), z.recurse])?;
         }
     }
     Ok(())
@@ -348,8 +297,7 @@ pub(super) fn write_access(
 
 pub(super) fn delete_user(conn: &Connection, id: UserId) -> Result<(), StoreError> {
     // Sessions and lists go with it (ON DELETE CASCADE).
-    conn.prepare_cached("DELETE FROM users WHERE id = ?1")?
-        .execute([id.0])?;
+    conn.prepare_cached("DELETE FROM users WHERE id = ?1")?.execute([id.0])?;
     Ok(())
 }
 
@@ -373,12 +321,7 @@ pub(super) fn password_hash(conn: &Connection, id: UserId) -> Result<Option<Stri
 }
 
 /// Sets the hash and clears the lockout; bumps the version because `locked` is part of the user.
-pub(super) fn reset_password(
-    conn: &Connection,
-    id: UserId,
-    hash: &str,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+pub(super) fn reset_password(conn: &Connection, id: UserId, hash: &str, now: Timestamp) -> Result<(), StoreError> {
     let n = conn
         .prepare_cached(
             "UPDATE users SET password_hash = ?2, failed_logins = 0, locked = 0, updated_at = ?3, \
@@ -391,27 +334,20 @@ pub(super) fn reset_password(
     Ok(())
 }
 
-pub(super) fn set_password_hash(
-    conn: &Connection,
-    id: UserId,
-    hash: &str,
-) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
-        .execute(params![id.0, hash])?;
+pub(super) fn set_password_hash(conn: &Connection, id: UserId, hash: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?.execute(params![id.0, hash])?;
     Ok(())
 }
 
 /// Unlocking a user also forgets its failed logins, or the next wrong password would lock it again at once.
 pub(super) fn reset_failed_logins(conn: &Connection, id: UserId) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE users SET failed_logins = 0 WHERE id = ?1")?
-        .execute([id.0])?;
+    conn.prepare_cached("UPDATE users SET failed_logins = 0 WHERE id = ?1")?.execute([id.0])?;
     Ok(())
 }
 
 /// The TOTP key is not part of `User`; turning TOTP off is the one change to it the domain can express.
 pub(super) fn clear_totp_key(conn: &Connection, id: UserId) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE users SET totp_key = NULL WHERE id = ?1 AND totp_key IS NOT NULL")?
-        .execute([id.0])?;
+    conn.prepare_cached("UPDATE users SET totp_key = NULL WHERE id = ?1 AND totp_key IS NOT NULL")?.execute([id.0])?;
     Ok(())
 }
 
@@ -438,11 +374,7 @@ pub(super) fn login_succeeded(
 }
 
 /// Counts a wrong password; the count reaching `lock_after` locks the account.
-pub(super) fn login_failed(
-    conn: &Connection,
-    id: UserId,
-    lock_after: u32,
-) -> Result<(), StoreError> {
+pub(super) fn login_failed(conn: &Connection, id: UserId, lock_after: u32) -> Result<(), StoreError> {
     // SET expressions all see the row as it was, so `failed_logins + 1` is the new count in both places.
     conn.prepare_cached(
         "UPDATE users SET failed_logins = failed_logins + 1, \
@@ -452,10 +384,7 @@ pub(super) fn login_failed(
     Ok(())
 }
 
-pub(super) fn session_by_hash(
-    conn: &Connection,
-    hash: &TokenHash,
-) -> Result<Option<SessionRow>, StoreError> {
+pub(super) fn session_by_hash(conn: &Connection, hash: &TokenHash) -> Result<Option<SessionRow>, StoreError> {
     let row = conn
         .prepare_cached(
             "SELECT id, customer_id, user_id, created_at, last_seen_at FROM sessions WHERE token_hash = ?1",
@@ -473,11 +402,7 @@ pub(super) fn session_by_hash(
     Ok(row)
 }
 
-pub(super) fn touch_session(
-    conn: &Connection,
-    id: SessionId,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+pub(super) fn touch_session(conn: &Connection, id: SessionId, now: Timestamp) -> Result<(), StoreError> {
     // max(): a late, slower request must not move last_seen_at back.
     conn.prepare_cached("UPDATE sessions SET last_seen_at = max(last_seen_at, ?2) WHERE id = ?1")?
         .execute(params![id.0, now.0])?;
@@ -485,25 +410,18 @@ pub(super) fn touch_session(
 }
 
 pub(super) fn delete_session(conn: &Connection, id: SessionId) -> Result<(), StoreError> {
-    conn.prepare_cached("DELETE FROM sessions WHERE id = ?1")?
-        .execute([id.0])?;
+    conn.prepare_cached("DELETE FROM sessions WHERE id = ?1")?.execute([id.0])?;
     Ok(())
 }
 
-pub(super) fn revoke_sessions(
-    conn: &Connection,
-    user: UserId,
-    revoke: Revoke,
-) -> Result<(), StoreError> {
+pub(super) fn revoke_sessions(conn: &Connection, user: UserId, revoke: Revoke) -> Result<(), StoreError> {
     match revoke {
         Revoke::None => {}
         Revoke::All => {
-            conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
-                .execute([user.0])?;
+            conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?.execute([user.0])?;
         }
         Revoke::AllBut(keep) => {
-            conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2")?
-                .execute([user.0, keep.0])?;
+            conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2")?.execute([user.0, keep.0])?;
         }
     }
     Ok(())
@@ -536,7 +454,8 @@ pub(super) fn insert_audit(conn: &Connection, a: &AuditEntry) -> Result<(), Stor
 pub(super) fn job_id_floor(conn: &Connection) -> Result<i64, StoreError> {
     let floor = conn
         .prepare_cached(
-            "SELECT max(coalesce((SELECT value FROM meta WHERE key = ?1), 0), coalesce((SELECT max(id) FROM audit), 0))",
+            "SELECT max(coalesce((SELECT value FROM meta WHERE key = ?1), 0), \
+             coalesce((SELECT max(id) FROM audit), 0))",
         )?
         .query_row([JOB_ID_CEILING], |r| r.get(0))?;
     Ok(floor)

@@ -9,7 +9,7 @@ use rusqlite::types::{FromSql, Value};
 use super::error::StoreError;
 use crate::domain::audit::Outcome;
 use crate::domain::permission::{Group, Permission};
-use crate::domain::user::{CustomerId, ProfileField, User, UserId};
+use crate::domain::user::{Access, CustomerId, Profile, ProfileField, User, UserId};
 use crate::domain::values::{Text, Timestamp, UserName, Zone};
 
 /// The search filter shared by the count, the user query and the list queries: `?2` is NULL or lower-cased.
@@ -60,11 +60,7 @@ const SEARCHED: &[ProfileField] = &[
 
 fn columns(head: &[&'static str], tail: &[&'static str]) -> Vec<&'static str> {
     let profile = ProfileField::ALL.iter().map(|f| f.name());
-    head.iter()
-        .copied()
-        .chain(profile)
-        .chain(tail.iter().copied())
-        .collect()
+    head.iter().copied().chain(profile).chain(tail.iter().copied()).collect()
 }
 
 /// The users-table statements, built once from the column lists above.
@@ -79,33 +75,16 @@ pub(super) struct UserSql {
 }
 
 pub(super) static USER_SQL: LazyLock<UserSql> = LazyLock::new(|| {
-    let select = format!(
-        "SELECT {} FROM users",
-        columns(READ_HEAD, READ_TAIL).join(", ")
-    );
+    let select = format!("SELECT {} FROM users", columns(READ_HEAD, READ_TAIL).join(", "));
     let write = columns(WRITE_HEAD, WRITE_TAIL);
     let placeholders: Vec<String> = (1..=write.len() + 1).map(|i| format!("?{i}")).collect();
-    let assignments: Vec<String> = write
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ?{}", i + 1))
-        .collect();
+    let assignments: Vec<String> = write.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
     UserSql {
         by_key: format!("{select} WHERE customer_id = ?1 AND user_name_key = ?2"),
         by_id: format!("{select} WHERE customer_id = ?1 AND id = ?2"),
-        search: format!(
-            "{select} WHERE customer_id = ?1 AND {SEARCH_MATCH} ORDER BY user_name_key, id"
-        ),
-        insert: format!(
-            "INSERT INTO users ({}, password_hash) VALUES ({})",
-            write.join(", "),
-            placeholders.join(", ")
-        ),
-        update: format!(
-            "UPDATE users SET {} WHERE id = ?{}",
-            assignments.join(", "),
-            write.len() + 1
-        ),
+        search: format!("{select} WHERE customer_id = ?1 AND {SEARCH_MATCH} ORDER BY user_name_key, id"),
+        insert: format!("INSERT INTO users ({}, password_hash) VALUES ({})", write.join(", "), placeholders.join(", ")),
+        update: format!("UPDATE users SET {} WHERE id = ?{}", assignments.join(", "), write.len() + 1),
     }
 });
 
@@ -137,8 +116,8 @@ pub(super) fn user_from_row(row: &Row<'_>) -> Result<User, StoreError> {
         uid,
         customer,
         user_name,
-        profile: Default::default(),
-        access: Default::default(),
+        profile: Profile::default(),
+        access: Access::default(),
         blocked: false,
         active: false,
         locked: false,
@@ -154,8 +133,7 @@ pub(super) fn user_from_row(row: &Row<'_>) -> Result<User, StoreError> {
     };
     for &f in ProfileField::ALL {
         // Stored values were validated on the way in.
-        user.profile
-            .set(f, c.next::<Option<String>>()?.map(Text::trusted));
+        user.profile.set(f, c.next::<Option<String>>()?.map(Text::trusted));
     }
     user.blocked = c.next()?;
     user.active = c.next()?;
@@ -186,8 +164,7 @@ fn flag(b: bool) -> Value {
 
 /// The values of the write columns, in their order (the caller appends the hash or the id).
 pub(super) fn user_values(user: &User) -> Vec<Value> {
-    let mut v =
-        Vec::with_capacity(WRITE_HEAD.len() + ProfileField::ALL.len() + WRITE_TAIL.len() + 1);
+    let mut v = Vec::with_capacity(WRITE_HEAD.len() + ProfileField::ALL.len() + WRITE_TAIL.len() + 1);
     v.extend([
         Value::Integer(user.customer.0),
         Value::Text(user.uid.clone()),
@@ -214,31 +191,20 @@ pub(super) fn user_values(user: &User) -> Vec<Value> {
 
 /// What `search_users` matches against: the name fields and email, lower-cased, one per line.
 pub(super) fn search_text(user: &User) -> String {
-    let fields = SEARCHED
-        .iter()
-        .map(|&f| user.profile.get(f).map_or("", Text::as_str));
-    std::iter::once(user.user_name.as_str())
-        .chain(fields)
-        .collect::<Vec<_>>()
-        .join("\n")
-        .to_lowercase()
+    let fields = SEARCHED.iter().map(|&f| user.profile.get(f).map_or("", Text::as_str));
+    std::iter::once(user.user_name.as_str()).chain(fields).collect::<Vec<_>>().join("\n").to_lowercase()
 }
 
 pub(super) fn group(name: &str) -> Result<Group, StoreError> {
-    Group::parse("group_name", name)
-        .map_err(|_| StoreError::Corrupt(format!("unknown group {name:?}")))
+    Group::parse("group_name", name).map_err(|_| StoreError::Corrupt(format!("unknown group {name:?}")))
 }
 
 pub(super) fn permission(name: &str) -> Result<Permission, StoreError> {
-    Permission::from_name(name)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown permission {name:?}")))
+    Permission::from_name(name).ok_or_else(|| StoreError::Corrupt(format!("unknown permission {name:?}")))
 }
 
 pub(super) fn zone(zone_name: String, recurse: bool) -> Zone {
-    Zone {
-        zone_name: Text::trusted(zone_name),
-        recurse,
-    }
+    Zone { zone_name: Text::trusted(zone_name), recurse }
 }
 
 pub(super) fn outcome(o: &Outcome) -> &'static str {

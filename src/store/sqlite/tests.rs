@@ -1,1 +1,547 @@
-//! placeholder
+//! Tests of `SqliteStore` against a real database file in a temp dir.
+
+// Panicking on an unexpected error is what a test should do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use pretty_assertions::assert_eq;
+use rusqlite::Connection;
+use tempfile::TempDir;
+
+use super::SqliteStore;
+use crate::domain::audit::{AuditEntry, Outcome};
+use crate::domain::error::{DomainError, ErrCode};
+use crate::domain::permission::{Group, Permission};
+use crate::domain::session::{SessionId, TokenHash};
+use crate::domain::store::{Change, LoginRecord, NewUserRecord, Revoke, Search, Store};
+use crate::domain::user::{Access, CustomerId, NewUser, Password, Profile, ProfileField, User, UserId};
+use crate::domain::values::{CustomerName, Forbid, Text, Timestamp, UserName, Zone};
+
+const NOW: Timestamp = Timestamp(1_800_000_000);
+
+struct Fixture {
+    _dir: TempDir,
+    path: PathBuf,
+    store: SqliteStore,
+    customer: CustomerId,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usergate.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let customer = store.ensure_customer(&CustomerName::parse("customer_name", "Acme").unwrap()).unwrap();
+    Fixture { _dir: dir, path, store, customer }
+}
+
+fn name(s: &str) -> UserName {
+    UserName::parse("user_name", s).unwrap()
+}
+
+fn text(s: &str) -> Text {
+    Text::parse("test", s).unwrap()
+}
+
+fn profile(first: &str, email: &str) -> Profile {
+    let mut p = Profile::default();
+    p.set(ProfileField::Nickname, Some(text("nick")));
+    p.set(ProfileField::FirstName, Some(text(first)));
+    p.set(ProfileField::LastName, Some(text("Doe")));
+    p.set(ProfileField::Email, Some(text(email)));
+    p.set(ProfileField::Organization, Some(text("Acme Inc.")));
+    p
+}
+
+fn zone(z: &str, recurse: bool) -> Zone {
+    Zone { zone_name: text(z), recurse }
+}
+
+fn record(customer: CustomerId, user_name: &str, first: &str, email: &str, access: Access) -> NewUserRecord {
+    NewUserRecord {
+        customer,
+        user: NewUser {
+            user_name: name(user_name),
+            password: Password::parse("password", "correct horse", 8).unwrap(),
+            profile: profile(first, email),
+            access,
+        },
+        password_hash: format!("$argon2id$hash-of-{user_name}"),
+        uid: format!("uid-{user_name}"),
+        now: NOW,
+    }
+}
+
+fn plain_access() -> Access {
+    Access { groups: vec![Group::Default], ..Access::default() }
+}
+
+fn audit(store: &SqliteStore, operation: &'static str) -> AuditEntry {
+    AuditEntry {
+        job: store.next_job_id().unwrap(),
+        at: NOW,
+        customer: None,
+        actor: None,
+        actor_name: "tester".into(),
+        operation,
+        target: "target".into(),
+        outcome: Outcome::Success,
+        changed: Vec::new(),
+        client_addr: "127.0.0.1".into(),
+        correlation_id: "corr".into(),
+    }
+}
+
+impl Fixture {
+    fn add(&self, user_name: &str, first: &str, email: &str) -> User {
+        let a = audit(&self.store, "CreateUser");
+        self.store.insert_user(&record(self.customer, user_name, first, email, plain_access()), &a).unwrap()
+    }
+
+    /// A second connection, as another process would see the file.
+    fn raw(&self) -> Connection {
+        Connection::open(&self.path).unwrap()
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.raw().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    fn login(&self, user: UserId, token: &str) -> SessionId {
+        let hash = TokenHash(token.into());
+        let login = LoginRecord::Success { user_id: user, token_hash: hash.clone() };
+        self.store.record_login(&login, &audit(&self.store, "SessionLogin")).unwrap();
+        self.store.session_by_hash(&hash).unwrap().unwrap().id
+    }
+
+    fn has_session(&self, token: &str) -> bool {
+        self.store.session_by_hash(&TokenHash(token.into())).unwrap().is_some()
+    }
+
+    /// Applies `change` to `target` through `modify_user`; returns the result and the audit job used.
+    fn modify(
+        &self,
+        target: &str,
+        mut change: impl FnMut(&User) -> Result<Change, DomainError>,
+    ) -> (Result<Option<User>, DomainError>, i64) {
+        let mut a = audit(&self.store, "UpdateUser");
+        let job = a.job.0;
+        let r = self.store.modify_user(self.customer, &name(target), &mut a, &mut |u, _| change(u));
+        (r, job)
+    }
+
+    fn audit_rows(&self, job: i64) -> i64 {
+        self.raw().query_row("SELECT COUNT(*) FROM audit WHERE id = ?1", [job], |r| r.get(0)).unwrap()
+    }
+}
+
+/// An update as the domain makes one: it counts the version and stamps the time.
+fn update(mut user: User, revoke: Revoke) -> Change {
+    user.version += 1;
+    user.updated_at = Timestamp(NOW.0 + 5);
+    Change::Update { user: Box::new(user), password_hash: None, revoke, changed: vec!["user_name"] }
+}
+
+#[test]
+fn pragmas_on_the_writer() {
+    let f = fixture();
+    let conn = f.store.writer.lock().unwrap();
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+    let fks: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!((mode.as_str(), sync, fks, version), ("wal", 2, 1, 1));
+}
+
+#[test]
+fn every_profile_field_has_a_column() {
+    let f = fixture();
+    let raw = f.raw();
+    let mut stmt = raw.prepare("SELECT name FROM pragma_table_info('users')").unwrap();
+    let cols: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    for field in ProfileField::ALL {
+        assert!(cols.iter().any(|c| c == field.name()), "{}", field.name());
+    }
+}
+
+#[test]
+fn customers() {
+    let f = fixture();
+    let again = f.store.ensure_customer(&CustomerName::parse("c", "ACME").unwrap()).unwrap();
+    assert_eq!(again, f.customer);
+    assert_eq!(f.store.find_customer(&CustomerName::parse("c", "acme").unwrap()).unwrap(), Some(f.customer));
+    assert_eq!(f.store.find_customer(&CustomerName::parse("c", "other").unwrap()).unwrap(), None);
+    let other = f.store.ensure_customer(&CustomerName::parse("c", "other").unwrap()).unwrap();
+    assert_ne!(other, f.customer);
+    assert_eq!(f.store.customer_count().unwrap(), 2);
+}
+
+#[test]
+fn insert_and_read_back() {
+    let f = fixture();
+    let access = Access {
+        groups: vec![Group::Admin, Group::Default],
+        permissions: vec![Permission::ZoneGet, Permission::UserGet],
+        zones: vec![zone("b.example", true), zone("a.example", false)],
+        forbids: vec![
+            Forbid { name: Permission::ZoneAdd, zones: vec![zone("z.example", true), zone("y.example", false)] },
+            Forbid { name: Permission::RecordAdd, zones: vec![] },
+        ],
+    };
+    let mut rec = record(f.customer, "Alice", "Alice", "alice@example.org", access.clone());
+    rec.user.profile.set(ProfileField::Notes, Some(text("héllo\nworld")));
+    let a = audit(&f.store, "CreateUser");
+    let created = f.store.insert_user(&rec, &a).unwrap();
+    assert_eq!(created.uid, "uid-Alice");
+    assert_eq!(created.access, access);
+    assert_eq!((created.version, created.created_at, created.updated_at), (1, NOW, NOW));
+    assert!(created.active && !created.blocked && !created.locked && !created.hold && !created.require_pw_change);
+
+    assert_eq!(f.store.user_by_name(f.customer, &name("aLiCe")).unwrap(), Some(created.clone()));
+    assert_eq!(f.store.user_by_id(f.customer, created.id).unwrap(), Some(created.clone()));
+    // Scoped to the customer.
+    assert_eq!(f.store.user_by_id(CustomerId(f.customer.0 + 1), created.id).unwrap(), None);
+    assert_eq!(f.store.password_hash(created.id).unwrap().as_deref(), Some("$argon2id$hash-of-Alice"));
+    assert_eq!(f.store.password_hash(UserId(999)).unwrap(), None);
+    assert_eq!(f.audit_rows(a.job.0), 1);
+    let outcome: String =
+        f.raw().query_row("SELECT outcome FROM audit WHERE id = ?1", [a.job.0], |r| r.get(0)).unwrap();
+    assert_eq!(outcome, "success");
+}
+
+#[test]
+fn duplicate_name_ignoring_case_is_target_exists() {
+    let f = fixture();
+    f.add("bob", "Bob", "bob@example.org");
+    let a = audit(&f.store, "CreateUser");
+    let err = f.store.insert_user(&record(f.customer, "BOB", "Bob", "b@example.org", plain_access()), &a).unwrap_err();
+    assert_eq!(err, DomainError::new(ErrCode::TargetExists, "user_name", "already exists"));
+    assert_eq!(f.audit_rows(a.job.0), 0, "the failed insert left no audit record");
+    // The same name in another customer is fine.
+    let other = f.store.ensure_customer(&CustomerName::parse("c", "other").unwrap()).unwrap();
+    let a = audit(&f.store, "CreateUser");
+    f.store.insert_user(&record(other, "BOB", "Bob", "b@example.org", plain_access()), &a).unwrap();
+}
+
+#[test]
+fn rename_and_collision() {
+    let f = fixture();
+    let alice = f.add("alice", "Alice", "alice@example.org");
+    f.add("carol", "Carol", "carol@example.org");
+
+    let (renamed, job) = f.modify("ALICE", |u| {
+        let mut u = u.clone();
+        u.user_name = name("Alicia");
+        u.profile.set(ProfileField::FirstName, Some(text("Alicia")));
+        Ok(update(u, Revoke::None))
+    });
+    let renamed = renamed.unwrap().unwrap();
+    assert_eq!((renamed.id, renamed.version, renamed.user_name.as_str()), (alice.id, 2, "Alicia"));
+    assert_eq!(f.store.user_by_name(f.customer, &name("alice")).unwrap(), None);
+    assert_eq!(f.store.user_by_name(f.customer, &name("alicia")).unwrap(), Some(renamed.clone()));
+    let changed: String = f.raw().query_row("SELECT changed FROM audit WHERE id = ?1", [job], |r| r.get(0)).unwrap();
+    assert_eq!(changed, "user_name");
+    // search_text followed the rename.
+    assert!(matches!(f.store.search_users(f.customer, Some("alicia"), 10).unwrap(), Search::Found(v) if v.len() == 1));
+
+    let (err, job) = f.modify("alicia", |u| {
+        let mut u = u.clone();
+        u.user_name = name("CAROL");
+        Ok(update(u, Revoke::None))
+    });
+    assert_eq!(err.unwrap_err(), DomainError::new(ErrCode::TargetExists, "new_user_name", "already exists"));
+    assert_eq!(f.audit_rows(job), 0);
+    assert_eq!(f.store.user_by_name(f.customer, &name("alicia")).unwrap(), Some(renamed));
+
+    // A change of case only is not a collision with itself.
+    let (r, _) = f.modify("carol", |u| {
+        let mut u = u.clone();
+        u.user_name = name("Carol");
+        Ok(update(u, Revoke::None))
+    });
+    assert_eq!(r.unwrap().unwrap().user_name.as_str(), "Carol");
+}
+
+#[test]
+fn a_change_that_changes_nothing_is_still_audited() {
+    let f = fixture();
+    let kim = f.add("kim", "Kim", "kim@example.org");
+    let (same, job) = f.modify("kim", |u| {
+        Ok(Change::Update { user: Box::new(u.clone()), password_hash: None, revoke: Revoke::None, changed: vec![] })
+    });
+    assert_eq!(same.unwrap(), Some(kim.clone()));
+    assert_eq!(f.audit_rows(job), 1);
+    assert_eq!(f.store.user_by_id(f.customer, kim.id).unwrap(), Some(kim));
+}
+
+#[test]
+fn missing_user_writes_nothing() {
+    let f = fixture();
+    let (r, job) = f.modify("nobody", |_| panic!("decide must not run"));
+    assert_eq!(r.unwrap(), None);
+    assert_eq!(f.audit_rows(job), 0);
+}
+
+#[test]
+fn a_refusal_rolls_everything_back() {
+    let f = fixture();
+    let owner = f.add("owner", "Olga", "olga@example.org");
+    // Make it an owner so the facts count it.
+    f.modify("owner", |u| {
+        let mut u = u.clone();
+        u.access.groups = vec![Group::Owner, Group::Default];
+        Ok(update(u, Revoke::None))
+    })
+    .0
+    .unwrap();
+    let mut a = audit(&f.store, "DeleteUser");
+    let job = a.job.0;
+    let mut seen = None;
+    let err = f
+        .store
+        .modify_user(f.customer, &name("owner"), &mut a, &mut |_, facts| {
+            seen = Some(facts.working_owners);
+            Err(DomainError::illegal("user_name", "the last owner cannot be deleted"))
+        })
+        .unwrap_err();
+    assert_eq!(seen, Some(1));
+    assert_eq!(err.code, ErrCode::IllegalOperation);
+    assert_eq!(f.audit_rows(job), 0);
+    assert_eq!(f.store.user_by_id(f.customer, owner.id).unwrap().unwrap().version, 2);
+}
+
+#[test]
+fn delete_cascades() {
+    let f = fixture();
+    let dave = f.add("dave", "Dave", "dave@example.org");
+    f.login(dave.id, "t-dave");
+    let dave = f.store.user_by_id(f.customer, dave.id).unwrap().unwrap();
+    let (gone, job) = f.modify("dave", |_| Ok(Change::Delete));
+    assert_eq!(gone.unwrap(), Some(dave.clone()));
+    assert_eq!(f.audit_rows(job), 1);
+    assert!(!f.has_session("t-dave"));
+    assert_eq!(f.store.user_by_name(f.customer, &name("dave")).unwrap(), None);
+    assert_eq!(f.count("SELECT COUNT(*) FROM user_groups"), 0);
+}
+
+#[test]
+fn revoke_variants_and_password_change() {
+    let f = fixture();
+    let erin = f.add("erin", "Erin", "erin@example.org");
+    let keep = f.login(erin.id, "t1");
+    f.login(erin.id, "t2");
+    f.login(erin.id, "t3");
+
+    f.modify("erin", |u| Ok(update(u.clone(), Revoke::None))).0.unwrap();
+    assert!(f.has_session("t1") && f.has_session("t2") && f.has_session("t3"));
+
+    f.modify("erin", |u| {
+        Ok(Change::Update {
+            user: Box::new(u.clone()),
+            password_hash: Some("$argon2id$new".into()),
+            revoke: Revoke::AllBut(keep),
+            changed: vec!["password"],
+        })
+    })
+    .0
+    .unwrap();
+    assert!(f.has_session("t1") && !f.has_session("t2") && !f.has_session("t3"));
+    assert_eq!(f.store.password_hash(erin.id).unwrap().as_deref(), Some("$argon2id$new"));
+
+    let (r, _) = f.modify("erin", |u| {
+        let mut u = u.clone();
+        u.blocked = true;
+        Ok(update(u, Revoke::All))
+    });
+    let blocked = r.unwrap().unwrap();
+    assert!(blocked.blocked && blocked.version == 3);
+    assert!(!f.has_session("t1"));
+}
+
+#[test]
+fn sessions_round_trip() {
+    let f = fixture();
+    let fay = f.add("fay", "Fay", "fay@example.org");
+    let id = f.login(fay.id, "tok");
+    let row = f.store.session_by_hash(&TokenHash("tok".into())).unwrap().unwrap();
+    assert_eq!(
+        (row.id, row.customer, row.user_id, row.created_at, row.last_seen_at),
+        (id, f.customer, fay.id, NOW, NOW)
+    );
+    assert_eq!(f.store.user_by_id(f.customer, fay.id).unwrap().unwrap().last_login_at, Some(NOW));
+
+    f.store.touch_session(id, Timestamp(NOW.0 + 60)).unwrap();
+    let row = f.store.session_by_hash(&TokenHash("tok".into())).unwrap().unwrap();
+    assert_eq!((row.created_at, row.last_seen_at), (NOW, Timestamp(NOW.0 + 60)));
+
+    f.store.delete_session(id).unwrap();
+    assert!(!f.has_session("tok"));
+
+    let id = f.login(fay.id, "tok2");
+    let a = audit(&f.store, "SessionLogout");
+    f.store.logout(id, &a).unwrap();
+    assert!(!f.has_session("tok2"));
+    assert_eq!(f.audit_rows(a.job.0), 1);
+
+    // A refused login leaves only its audit record.
+    let mut a = audit(&f.store, "SessionLogin");
+    a.outcome = Outcome::Failure("INVALID_DATA");
+    f.store.record_login(&LoginRecord::Refused, &a).unwrap();
+    let outcome: String =
+        f.raw().query_row("SELECT outcome FROM audit WHERE id = ?1", [a.job.0], |r| r.get(0)).unwrap();
+    assert_eq!(outcome, "INVALID_DATA");
+    assert_eq!(f.count("SELECT COUNT(*) FROM sessions"), 0);
+}
+
+#[test]
+fn lockout_and_reset() {
+    let f = fixture();
+    let gus = f.add("gus", "Gus", "gus@example.org");
+    let wrong = LoginRecord::WrongPassword { user_id: gus.id, lock_after: 3 };
+    let failed = |f: &Fixture| f.count(&format!("SELECT failed_logins FROM users WHERE id = {}", gus.id.0));
+    let locked = |f: &Fixture| f.store.user_by_id(f.customer, gus.id).unwrap().unwrap().locked;
+
+    f.store.record_login(&wrong, &audit(&f.store, "SessionLogin")).unwrap();
+    f.store.record_login(&wrong, &audit(&f.store, "SessionLogin")).unwrap();
+    assert_eq!((failed(&f), locked(&f)), (2, false));
+    // A success in between starts the count again.
+    f.login(gus.id, "t-gus");
+    assert_eq!(failed(&f), 0);
+    for _ in 0..3 {
+        f.store.record_login(&wrong, &audit(&f.store, "SessionLogin")).unwrap();
+    }
+    assert_eq!((failed(&f), locked(&f)), (3, true));
+
+    let a = audit(&f.store, "ResetPassword");
+    f.store.reset_password(gus.id, "$argon2id$reset", &a).unwrap();
+    assert_eq!((failed(&f), locked(&f)), (0, false));
+    assert!(!f.has_session("t-gus"));
+    assert_eq!(f.store.password_hash(gus.id).unwrap().as_deref(), Some("$argon2id$reset"));
+    assert_eq!(f.audit_rows(a.job.0), 1);
+}
+
+#[test]
+fn job_ids_increase_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.db");
+    let open = |p: &Path| SqliteStore::open(p).unwrap();
+
+    let store = open(&path);
+    let first = store.next_job_id().unwrap();
+    assert_eq!(first.0, 1, "an empty database starts at 1");
+    let mut last = first;
+    for _ in 0..(2 * super::JOB_ID_BLOCK + 5) {
+        let id = store.next_job_id().unwrap();
+        assert!(id > last);
+        last = id;
+    }
+    drop(store);
+
+    let store = open(&path);
+    let after = store.next_job_id().unwrap();
+    assert!(after > last, "{after:?} after {last:?}");
+    // Audit ids beyond the stored ceiling (written by anything) also push the sequence on.
+    store.record_audit(&AuditEntry { job: crate::domain::JobId(after.0 + 50_000), ..audit(&store, "x") }).unwrap();
+    drop(store);
+    assert!(open(&path).next_job_id().unwrap().0 > after.0 + 50_000);
+}
+
+#[test]
+fn job_ids_are_unique_across_threads() {
+    let f = fixture();
+    let mut ids: Vec<i64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| (0..6_000).map(|_| f.store.next_job_id().unwrap().0).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n);
+}
+
+#[test]
+fn search() {
+    let f = fixture();
+    f.add("zed", "Zoe", "zoe@Example.ORG");
+    f.add("amy", "Amelia", "amy@other.net");
+    f.add("Bea", "Beatrix", "bea@example.org");
+    let names = |s: Search| match s {
+        Search::Found(users) => users.iter().map(|u| u.user_name.as_str().to_owned()).collect::<Vec<_>>(),
+        Search::TooMany(n) => panic!("too many: {n}"),
+    };
+
+    assert_eq!(names(f.store.search_users(f.customer, None, 10).unwrap()), ["amy", "Bea", "zed"]);
+    assert_eq!(names(f.store.search_users(f.customer, Some("example.org"), 10).unwrap()), ["Bea", "zed"]);
+    assert_eq!(names(f.store.search_users(f.customer, Some("beatr"), 10).unwrap()), ["Bea"]);
+    assert_eq!(names(f.store.search_users(f.customer, Some("nobody"), 10).unwrap()), Vec::<String>::new());
+    assert!(matches!(f.store.search_users(f.customer, None, 2).unwrap(), Search::TooMany(3)));
+    assert_eq!(names(f.store.search_users(f.customer, Some("a"), 3).unwrap()).len(), 3);
+    // Another customer's users are invisible.
+    let other = f.store.ensure_customer(&CustomerName::parse("c", "other").unwrap()).unwrap();
+    assert!(matches!(f.store.search_users(other, None, 10).unwrap(), Search::Found(v) if v.is_empty()));
+}
+
+#[test]
+fn search_loads_each_users_lists() {
+    let f = fixture();
+    let mut expected = Vec::new();
+    for i in 0..5 {
+        let access = Access {
+            groups: vec![Group::Default],
+            permissions: Permission::ALL.iter().copied().skip(i).take(i).collect(),
+            zones: (0..i).map(|z| zone(&format!("z{z}.u{i}.example"), z % 2 == 0)).collect(),
+            forbids: (0..i)
+                .map(|j| Forbid {
+                    name: Permission::ALL[j],
+                    zones: (0..j).map(|z| zone(&format!("f{z}"), true)).collect(),
+                })
+                .collect(),
+        };
+        let a = audit(&f.store, "CreateUser");
+        let rec = record(f.customer, &format!("user{i}"), "First", &format!("u{i}@example.org"), access);
+        expected.push(f.store.insert_user(&rec, &a).unwrap());
+    }
+    let Search::Found(found) = f.store.search_users(f.customer, Some("example"), 10).unwrap() else {
+        panic!("too many")
+    };
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn reopen_keeps_data() {
+    let f = fixture();
+    let hal = f.add("hal", "Hal", "hal@example.org");
+    let Fixture { _dir, path, store, customer } = f;
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.user_by_name(customer, &name("HAL")).unwrap(), Some(hal));
+    assert_eq!(store.customer_count().unwrap(), 1);
+}
+
+#[test]
+fn corrupted_data_is_an_internal_error() {
+    let f = fixture();
+    let ivy = f.add("ivy", "Ivy", "ivy@example.org");
+    f.raw().execute("UPDATE user_groups SET group_name = 'WIZARD' WHERE user_id = ?1", [ivy.id.0]).unwrap();
+    let err = f.store.user_by_id(f.customer, ivy.id).unwrap_err();
+    assert_eq!(err, DomainError::internal());
+}
+
+#[test]
+fn readers_are_reused_and_bounded() {
+    let f = fixture();
+    f.add("jo", "Jo", "jo@example.org");
+    std::thread::scope(|s| {
+        for _ in 0..12 {
+            s.spawn(|| {
+                for _ in 0..20 {
+                    assert!(f.store.user_by_name(f.customer, &name("jo")).unwrap().is_some());
+                }
+            });
+        }
+    });
+    let idle = f.store.readers.lock().unwrap().len();
+    assert!((1..=super::MAX_IDLE_READERS).contains(&idle), "{idle}");
+}

@@ -1,0 +1,70 @@
+# tests/interop/wsdl_schema.py: owns checking each SOAP reply against the SOAP 1.1 envelope schema and the live WSDL.
+"""The server must answer what its WSDL promises. The test clients hand each reply envelope to `ReplyChecker.check`
+(from a zeep ingress plugin or a suds MessagePlugin); each test's tearDown asserts that no violation was recorded.
+
+The payload checked is the Body's first child, or, for a Fault, the `ErrorResponse` in its `detail`.
+"""
+
+from pathlib import Path
+
+import xmlschema
+from lxml import etree
+from xmlschema.extras.wsdl import Wsdl11Document
+
+SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+NS = "urn:usergate:1"
+_ENVELOPE_XSD = Path(xmlschema.__file__).parent / "schemas" / "WSDL" / "soap-envelope.xsd"
+
+
+def _errors(validator, element):
+    try:
+        return [f"{e.reason} (at {e.path})" for e in validator.iter_errors(element)]
+    except (xmlschema.XMLSchemaException, KeyError) as e:
+        # xmlschema raises instead of reporting, e.g. for an xsi:type that names no type of the WSDL.
+        return [f"cannot be validated: {e}"]
+
+
+class ReplyChecker:
+    def __init__(self, wsdl_url):
+        # Loading also validates the WSDL document itself against the WSDL 1.1 schema.
+        wsdl = Wsdl11Document(wsdl_url)
+        # One set of schemas: the envelope's lax wildcards (Body, detail) then validate the payload with the WSDL's
+        # declarations, and xsi:type="tns:ErrorResponseType" resolves.
+        wsdl.schema.add_schema(str(_ENVELOPE_XSD), SOAP11_ENV, build=True)
+        self.elements = wsdl.schema.maps.elements
+        self.violations = []
+
+    def check(self, envelope):
+        """Records every way `envelope` (an lxml element) departs from the SOAP 1.1 envelope schema or the WSDL."""
+        problems = _errors(self.elements[f"{{{SOAP11_ENV}}}Envelope"], envelope)
+        payload = self._payload(envelope, problems)
+        if payload is not None and payload.tag not in self.elements:
+            problems.append(f"{payload.tag} is not an element of the WSDL")
+        if problems:
+            text = etree.tostring(envelope, encoding="unicode")
+            self.violations.append("; ".join(problems) + f"\n    reply: {text}")
+
+    def check_bytes(self, reply):
+        try:
+            self.check(etree.fromstring(reply))
+        except etree.XMLSyntaxError as e:
+            self.violations.append(f"reply is not XML: {e}\n    reply: {reply!r}")
+
+    @staticmethod
+    def _payload(envelope, problems):
+        body = envelope.find(f"{{{SOAP11_ENV}}}Body")
+        if body is None or len(body) == 0:
+            problems.append("no SOAP 1.1 Body content")
+            return None
+        payload = body[0]
+        if payload.tag != f"{{{SOAP11_ENV}}}Fault":
+            return payload
+        detail = payload.find(f"detail/{{{NS}}}ErrorResponse")
+        if detail is None:
+            problems.append("Fault without detail/tns:ErrorResponse")
+        return detail
+
+    def take(self):
+        """The violations recorded since the last call."""
+        found, self.violations = self.violations, []
+        return found
