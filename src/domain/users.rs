@@ -239,11 +239,9 @@ pub fn update(
         let mut next = user.clone();
         let mut changed: Vec<&'static str> = Vec::new();
         let mut revoke = Revoke::None;
-        if let Some(name) = &patch.new_user_name {
-            if name.as_str() != user.user_name.as_str() {
-                next.user_name = name.clone();
-                changed.push("user_name");
-            }
+        if let Some(name) = patch.new_user_name.as_ref().filter(|n| n.as_str() != user.user_name.as_str()) {
+            next.user_name = name.clone();
+            changed.push("user_name");
         }
         if password_hash.is_some() {
             changed.push("password");
@@ -291,17 +289,13 @@ pub fn update(
                 changed.push("permission");
             }
         }
-        if let Some(zones) = &patch.zones {
-            if *zones != user.access.zones {
-                next.access.zones = zones.clone();
-                changed.push("zone");
-            }
+        if let Some(zones) = patch.zones.as_ref().filter(|z| **z != user.access.zones) {
+            next.access.zones = zones.clone();
+            changed.push("zone");
         }
-        if let Some(forbids) = &patch.forbids {
-            if *forbids != user.access.forbids {
-                next.access.forbids = forbids.clone();
-                changed.push("forbid");
-            }
+        if let Some(forbids) = patch.forbids.as_ref().filter(|f| **f != user.access.forbids) {
+            next.access.forbids = forbids.clone();
+            changed.push("forbid");
         }
         if !changed.is_empty() {
             next.version += 1;

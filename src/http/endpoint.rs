@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::app::App;
 use crate::domain::audit::{JobId, RequestMeta};
 use crate::domain::{DomainError, ErrCode};
-use crate::messages::common::{Msg, write_response};
+use crate::messages::common::{Frame, Msg, write_response};
 use crate::messages::reader::DecodeError;
 use crate::messages::{self, Operation, write_data};
 use crate::ops::{self, Ctx};
@@ -33,7 +33,7 @@ pub fn decode_text(body: &[u8], charset: Charset) -> Result<String, Fault> {
         return String::from_utf8(rest.to_vec()).map_err(|_| not_text());
     }
     let utf16 = |bytes: &[u8], big: bool| -> Result<String, Fault> {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return Err(not_text());
         }
         let units = bytes.chunks_exact(2).map(|c| {
@@ -67,7 +67,9 @@ fn failure_answer(op: Operation, version: Version, fault_incompat: bool, err: &D
     if fault_incompat {
         let mut body = String::with_capacity(768);
         let msgs = [Msg::error(err)];
-        write_response(&mut body, version, op.response_element(), NATIVE_NS, job.0, false, &msgs, |_| {});
+        let frame =
+            Frame { version, response_element: op.response_element(), ns: NATIVE_NS, job_id: job.0, success: false };
+        write_response(&mut body, frame, &msgs, |_| {});
         return Answer { status: 200, content_type: version.content_type(), body };
     }
     let code = if err.code.is_caller_error() { FaultCode::Client } else { FaultCode::Server };
@@ -136,9 +138,9 @@ pub async fn handle(app: &Arc<App>, text: &str, soap_action: Option<&str>, meta:
         Ok(Ok((job, Ok(reply)))) => {
             let mut body = String::with_capacity(2048);
             let msgs = [Msg::info(reply.info)];
-            write_response(&mut body, version, op.response_element(), NATIVE_NS, job.0, true, &msgs, |out| {
-                write_data(out, &reply.data)
-            });
+            let frame =
+                Frame { version, response_element: op.response_element(), ns: NATIVE_NS, job_id: job.0, success: true };
+            write_response(&mut body, frame, &msgs, |out| write_data(out, &reply.data));
             Answer { status: 200, content_type: version.content_type(), body }
         }
         Ok(Ok((job, Err(err)))) => failure_answer(op, version, fault_incompat, &err, job),

@@ -109,17 +109,19 @@ impl Msg {
     }
 }
 
+/// What every response starts with: which response element, in which namespace and SOAP version, for which job.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    pub version: Version,
+    pub response_element: &'a str,
+    pub ns: &'a str,
+    pub job_id: i64,
+    pub success: bool,
+}
+
 /// Writes a complete response document: envelope, `<tns:OpResponse>`, the frame, `data` via `data`.
-pub fn write_response(
-    out: &mut String,
-    version: Version,
-    response_element: &str,
-    ns: &str,
-    job_id: i64,
-    success: bool,
-    msgs: &[Msg],
-    data: impl FnOnce(&mut String),
-) {
+pub fn write_response(out: &mut String, frame: Frame<'_>, msgs: &[Msg], data: impl FnOnce(&mut String)) {
+    let Frame { version, response_element, ns, job_id, success } = frame;
     write::begin_envelope(out, version);
     let _ = write!(out, "<tns:{response_element} xmlns:tns=\"{ns}\">");
     elem_int(out, "job_id", job_id);

@@ -92,7 +92,7 @@ pub fn read(r: &mut XmlReader<'_>, op_ns: Ns, spec: &'static [Field]) -> Result<
     let mut values: Vec<Vec<Value>> = vec![Vec::new(); spec.len()];
     let mut problem: Option<DomainError> = None;
     loop {
-        match r.next()? {
+        match r.next_node()? {
             Node::End => break,
             Node::Eof => {
                 return Err(XmlError::Malformed("document ends inside the operation".into()).into());
@@ -165,7 +165,7 @@ fn read_zone(r: &mut XmlReader<'_>, op_ns: Ns) -> Result<RawZone, Nested> {
     let mut recurse: Option<String> = None;
     let mut problem: Option<DomainError> = None;
     loop {
-        match r.next()? {
+        match r.next_node()? {
             Node::End => break,
             Node::Eof => return Err(XmlError::Malformed("document ends inside zone".into()).into()),
             Node::Text(t) if t.trim().is_empty() => {}
@@ -219,7 +219,7 @@ fn read_forbid(r: &mut XmlReader<'_>, op_ns: Ns) -> Result<Value, Nested> {
     let mut zones = Vec::new();
     let mut problem: Option<DomainError> = None;
     loop {
-        match r.next()? {
+        match r.next_node()? {
             Node::End => break,
             Node::Eof => {
                 return Err(XmlError::Malformed("document ends inside forbid".into()).into());
@@ -285,10 +285,11 @@ impl Fields {
             }
             if f.kind == Kind::Int {
                 for v in vals {
-                    if let Value::Text { text, .. } = v {
-                        if !text.is_empty() && text.trim().parse::<i64>().is_err() {
-                            return Err(DomainError::invalid(f.name, "an integer expected"));
-                        }
+                    if let Value::Text { text, .. } = v
+                        && !text.is_empty()
+                        && text.trim().parse::<i64>().is_err()
+                    {
+                        return Err(DomainError::invalid(f.name, "an integer expected"));
                     }
                 }
             }
@@ -356,7 +357,7 @@ mod tests {
             "<t:Op xmlns:t='urn:usergate:1' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'>{children}</t:Op>"
         );
         let mut r = XmlReader::new(&xml, XmlLimits::default());
-        assert!(matches!(r.next(), Ok(Node::Start(_))));
+        assert!(matches!(r.next_node(), Ok(Node::Start(_))));
         read(&mut r, Ns::Native, SPEC)
     }
 

@@ -99,10 +99,10 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
             update_user_password::run(ctx, &token, &old_password, &password)
         }
     };
-    if let Err(e) = &result {
-        if e.code == ErrCode::InternalError {
-            tracing::error!(job_id = ctx.job.0, "internal error answered");
-        }
+    if let Err(e) = &result
+        && e.code == ErrCode::InternalError
+    {
+        tracing::error!(job_id = ctx.job.0, "internal error answered");
     }
     result
 }

@@ -26,7 +26,7 @@ fn bad_envelope(version: Version, msg: &str) -> Fault {
 
 fn next_element<'a>(r: &mut XmlReader<'a>, version: Version, context: &str) -> Result<Option<Elem>, Fault> {
     loop {
-        match r.next().map_err(|e| Fault::from(e).in_version(version))? {
+        match r.next_node().map_err(|e| Fault::from(e).in_version(version))? {
             Node::Start(e) => return Ok(Some(e)),
             Node::Text(t) if t.trim().is_empty() => {}
             Node::Text(_) => {

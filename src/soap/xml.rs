@@ -181,7 +181,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// The next node that matters; comments and the XML declaration are skipped.
-    pub fn next(&mut self) -> Result<Node<'a>, XmlError> {
+    pub fn next_node(&mut self) -> Result<Node<'a>, XmlError> {
         loop {
             let (res, ev) = self.inner.read_resolved_event().map_err(|e| XmlError::Malformed(e.to_string()))?;
             match ev {
@@ -261,7 +261,7 @@ impl<'a> XmlReader<'a> {
     pub fn skip_element(&mut self) -> Result<(), XmlError> {
         let target = self.depth() - 1;
         loop {
-            match self.next()? {
+            match self.next_node()? {
                 Node::End if self.depth() == target => return Ok(()),
                 Node::Eof => {
                     return Err(XmlError::Malformed("document ends inside an element".into()));
@@ -276,7 +276,7 @@ impl<'a> XmlReader<'a> {
     pub fn read_text(&mut self, field: &str) -> Result<String, ContentError> {
         let mut out = String::new();
         loop {
-            match self.next()? {
+            match self.next_node()? {
                 Node::Text(t) => {
                     if out.len() + t.len() > self.limits.max_text {
                         return Err(Self::refused(format!("text longer than {} bytes", self.limits.max_text)).into());
@@ -321,7 +321,7 @@ mod tests {
         let mut r = XmlReader::new(xml, XmlLimits::default());
         let mut n = 0;
         loop {
-            match r.next()? {
+            match r.next_node()? {
                 Node::Eof => return Ok(n),
                 _ => n += 1,
             }
@@ -356,13 +356,13 @@ mod tests {
             "<a xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance'><b xsi:nil='true'/><c>x &amp; &#233;<![CDATA[<y>]]></c></a>",
             XmlLimits::default(),
         );
-        assert!(matches!(r.next(), Ok(Node::Start(_))));
-        match r.next() {
+        assert!(matches!(r.next_node(), Ok(Node::Start(_))));
+        match r.next_node() {
             Ok(Node::Start(e)) => assert!(e.nil && e.local == "b"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(r.next(), Ok(Node::End)));
-        assert!(matches!(r.next(), Ok(Node::Start(_))));
+        assert!(matches!(r.next_node(), Ok(Node::End)));
+        assert!(matches!(r.next_node(), Ok(Node::Start(_))));
         assert_eq!(r.read_text("c").ok().as_deref(), Some("x & é<y>"));
     }
 }

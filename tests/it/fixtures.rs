@@ -89,13 +89,25 @@ fn flush(out: &mut String, text: &mut String, depth: usize, elem: Option<&String
     text.clear();
 }
 
-struct Seeded {
-    app: TestApp,
+/// A stopped, seeded database and the live tokens in it; every case starts from a copy.
+struct Template {
+    dir: tempfile::TempDir,
     tokens: Vec<(&'static str, String)>,
 }
 
-/// The state every case starts from (described in fixtures/README.md).
-async fn seed() -> Seeded {
+impl Template {
+    /// A fresh server on a copy of the seeded database (sessions included, so the tokens work).
+    async fn instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for f in std::fs::read_dir(self.dir.path()).expect("template").flatten() {
+            std::fs::copy(f.path(), dir.path().join(f.file_name())).expect("copy template");
+        }
+        TestApp::spawn_in(dir, |_| {}).await
+    }
+}
+
+/// The state every case starts from (described in fixtures/README.md), seeded once.
+async fn seed() -> Template {
     let app = TestApp::spawn().await;
     let owner = app.owner_token().await;
     let alice = "<group_name>READONLY</group_name><nickname>Alice</nickname><first_name>Alice</first_name><last_name>Liddell</last_name><email>alice@example.org</email><organization>Wonderland</organization><phone>+1 603 555 0100</phone>";
@@ -118,7 +130,7 @@ async fn seed() -> Seeded {
         ("dead_token", dead),
     ];
     let _ = OWNER_PASSWORD;
-    Seeded { app, tokens }
+    Template { dir: app.stop().await, tokens }
 }
 
 fn cases(root: &Path) -> Vec<PathBuf> {
@@ -154,17 +166,19 @@ async fn fixtures_replay() {
     let all = cases(&root);
     assert!(all.len() >= 40, "at least 40 fixture cases, found {}", all.len());
     let mut failures = Vec::new();
+    let template = seed().await;
     for req_path in &all {
         let op =
             req_path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let raw = std::fs::read_to_string(req_path).expect("read request");
-        let seeded = seed().await;
+        let app = template.instance().await;
         let mut body = raw.clone();
-        for (k, v) in &seeded.tokens {
+        for (k, v) in &template.tokens {
             body = body.replace(&format!("{{{{{k}}}}}"), v);
         }
         let action = soap_action(&raw, &op);
-        let resp = seeded.app.post_xml(&body, action.as_deref()).await;
+        let resp = app.post_xml(&body, action.as_deref()).await;
+        app.stop().await;
         let resp_path = PathBuf::from(req_path.to_string_lossy().replace(".request.xml", ".response.xml"));
         let actual = format!("<!-- HTTP {} -->\n{}\n", resp.status, resp.body);
         if update {

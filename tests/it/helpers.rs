@@ -99,11 +99,23 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::spawn_in(tempfile::tempdir().expect("temp dir"), tweak).await
+    }
+
+    /// Starts on whatever database `dir` already holds (a copied template, say).
+    pub async fn spawn_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let mut s = settings(&dir);
         tweak(&mut s);
         let running = usergate::start(s).await.expect("server starts");
         TestApp { addr: running.addr, dir, running: Some(running) }
+    }
+
+    /// Stops the server (in-flight requests are answered first).
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+        self.dir
     }
 
     /// Stops and starts again on the same database file (same settings otherwise).

@@ -1,5 +1,8 @@
 //! The one integration test binary: drives a real usergate over HTTP.
 
+// Tests may panic on anything: a panic is a failed test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod block_delete;
 mod create_user;
 mod envelope;

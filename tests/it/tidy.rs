@@ -75,8 +75,10 @@ fn wsdl_types() -> BTreeMap<String, Vec<Elem>> {
                     if let Some(n) = &current {
                         types.insert(n.clone(), Vec::new());
                     }
-                } else if local == "element" {
-                    if let (Some(t), Some(name)) = (&current, attr("name")) {
+                } else if local == "element"
+                    && let (Some(t), Some(name)) = (&current, attr("name"))
+                {
+                    {
                         let min = attr("minOccurs").and_then(|m| m.parse().ok()).unwrap_or(1);
                         let max = match attr("maxOccurs").as_deref() {
                             Some("unbounded") => None,
