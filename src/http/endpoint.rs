@@ -112,19 +112,19 @@ pub async fn handle(app: &Arc<App>, text: &str, soap_action: Option<&str>, meta:
         );
         return fault_answer(fault.in_version(version), job_id(app).await);
     }
-    let decoded = messages::decode(op, &env.operation, &mut env.reader, &app.policy.input);
-    // The rest of the envelope must be well-formed even when the message was not.
+    // Unreadable XML inside the operation is the answer at once: the reader cannot go on from there.
+    let decoded = match messages::decode(op, &env.operation, &mut env.reader, &app.policy.input) {
+        Ok(d) => Ok(d),
+        Err(DecodeError::Envelope(fault)) => return fault_answer(fault.in_version(version), job_id(app).await),
+        Err(DecodeError::Field { fault_incompat, error }) => Err((fault_incompat, error)),
+    };
+    // The rest of the envelope must be well-formed even when the message's fields were not.
     if let Err(fault) = envelope::finish(&mut env.reader, version) {
         return fault_answer(fault, job_id(app).await);
     }
     let decoded = match decoded {
         Ok(d) => d,
-        Err(DecodeError::Envelope(fault)) => {
-            return fault_answer(fault.in_version(version), job_id(app).await);
-        }
-        Err(DecodeError::Field { fault_incompat, error }) => {
-            return failure_answer(op, version, fault_incompat, &error, job_id(app).await);
-        }
+        Err((fault_incompat, error)) => return failure_answer(op, version, fault_incompat, &error, job_id(app).await),
     };
     let fault_incompat = decoded.fault_incompat;
     let worker = Arc::clone(app);

@@ -113,7 +113,6 @@ pub fn read(r: &mut XmlReader<'_>, op_ns: Ns, spec: &'static [Field]) -> Result<
                         Ok(text) => Value::Text { text, nil: e.nil },
                         Err(ContentError::Unexpected(info)) => {
                             problem.get_or_insert(DomainError { code: ErrCode::InvalidData, info });
-                            r.skip_element()?;
                             continue;
                         }
                         Err(ContentError::Xml(x)) => return Err(x.into()),
@@ -190,7 +189,6 @@ fn read_zone(r: &mut XmlReader<'_>, op_ns: Ns) -> Result<RawZone, Nested> {
                     Ok(t) => t,
                     Err(Nested::Field(err)) => {
                         problem.get_or_insert(err);
-                        r.skip_element()?;
                         continue;
                     }
                     Err(x) => return Err(x),
@@ -237,7 +235,6 @@ fn read_forbid(r: &mut XmlReader<'_>, op_ns: Ns) -> Result<Value, Nested> {
                 Err(ContentError::Xml(x)) => return Err(x.into()),
                 Err(ContentError::Unexpected(info)) => {
                     problem.get_or_insert(DomainError { code: ErrCode::InvalidData, info });
-                    r.skip_element()?;
                 }
             },
             Node::Start(e) if e.local == "zone" && is_child(e.ns, op_ns) => match read_zone(r, op_ns) {
@@ -387,6 +384,18 @@ mod tests {
         );
         assert_eq!(info(decode("<token>t</token><token>u</token><user_name>a</user_name>")).1, "token: repeated");
         assert_eq!(info(decode("<token>t</token><user_name><b/></user_name>")).1, "user_name: unexpected element b");
+        // The whole field is consumed, so the following siblings are still read as siblings.
+        assert_eq!(
+            info(decode("<token>t</token><user_name><b><c/></b>x<d/></user_name><phone>1</phone>")).1,
+            "user_name: unexpected element b"
+        );
+        assert_eq!(
+            info(decode(
+                "<token>t</token><user_name>a</user_name><zone><zone_name><x/></zone_name></zone><phone>1</phone>"
+            ))
+            .1,
+            "zone_name: unexpected element x"
+        );
         assert_eq!(
             info(decode("<token>t</token><user_name>a</user_name><zone><recurse>Y</recurse></zone>")).1,
             "zone_name: required"

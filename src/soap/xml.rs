@@ -272,9 +272,10 @@ impl<'a> XmlReader<'a> {
     }
 
     /// Reads the text content of the element whose Start was just read, up to its End. Child elements are an
-    /// error naming `field`.
+    /// error naming `field`; the element is consumed to its End either way.
     pub fn read_text(&mut self, field: &str) -> Result<String, ContentError> {
         let mut out = String::new();
+        let mut unexpected: Option<String> = None;
         loop {
             match self.next_node()? {
                 Node::Text(t) => {
@@ -283,9 +284,16 @@ impl<'a> XmlReader<'a> {
                     }
                     out.push_str(&t);
                 }
-                Node::End => return Ok(out),
+                Node::End => {
+                    return match unexpected {
+                        Some(info) => Err(ContentError::Unexpected(info)),
+                        None => Ok(out),
+                    };
+                }
                 Node::Start(e) => {
-                    return Err(ContentError::Unexpected(format!("{field}: unexpected element {}", e.local)));
+                    // Consume the child so that the caller stays in step with the document.
+                    unexpected.get_or_insert_with(|| format!("{field}: unexpected element {}", e.local));
+                    self.skip_element()?;
                 }
                 Node::Eof => {
                     return Err(XmlError::Malformed("document ends inside an element".into()).into());

@@ -189,10 +189,11 @@ pub(super) fn user_values(user: &User) -> Vec<Value> {
     v
 }
 
-/// What `search_users` matches against: the name fields and email, lower-cased, one per line.
+/// What `search_users` matches against: the name fields and email, lower-cased, joined by U+0001, which XML text
+/// cannot carry, so that a search never matches across two fields.
 pub(super) fn search_text(user: &User) -> String {
     let fields = SEARCHED.iter().map(|&f| user.profile.get(f).map_or("", Text::as_str));
-    std::iter::once(user.user_name.as_str()).chain(fields).collect::<Vec<_>>().join("\n").to_lowercase()
+    std::iter::once(user.user_name.as_str()).chain(fields).collect::<Vec<_>>().join("\u{1}").to_lowercase()
 }
 
 pub(super) fn group(name: &str) -> Result<Group, StoreError> {
