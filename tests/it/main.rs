@@ -3,7 +3,9 @@
 // Tests may panic on anything: a panic is a failed test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod block_delete;
+mod cli;
 mod create_user;
 mod envelope;
 mod escalation;
