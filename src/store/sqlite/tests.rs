@@ -545,3 +545,21 @@ fn readers_are_reused_and_bounded() {
     let idle = f.store.readers.lock().unwrap().len();
     assert!((1..=super::MAX_IDLE_READERS).contains(&idle), "{idle}");
 }
+
+#[test]
+fn hot_read_statements_are_not_prepared_again_on_every_run() {
+    // SQLite 3.54 re-prepares a statement whose ORDER BY leads with a column pinned by a bound parameter; the
+    // per-user list queries are written so that it does not (see LISTS_BY_USER).
+    let f = fixture();
+    let conn = Connection::open(&f.path).unwrap();
+    let l = &*super::queries::LISTS_BY_USER;
+    for sql in [&l.groups, &l.permissions, &l.zones, &l.forbids, &l.forbid_zones] {
+        for _ in 0..3 {
+            let mut stmt = conn.prepare_cached(sql).unwrap();
+            let mut rows = stmt.query([1i64]).unwrap();
+            while rows.next().unwrap().is_some() {}
+            drop(rows);
+            assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "{sql}");
+        }
+    }
+}
