@@ -39,4 +39,7 @@ pub struct App {
     pub policy: Policy,
     /// Time is an input (tests may fix it).
     pub clock: fn() -> Timestamp,
+    /// Requests that hash a password wait here, asynchronously, for one of the hasher's slots: a login flood then
+    /// holds tasks, not blocking threads, and reads keep the blocking pool to themselves.
+    pub password_gate: tokio::sync::Semaphore,
 }

@@ -74,7 +74,13 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         .await
         .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
     let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
-    let app = App { store: Arc::new(store), hasher, policy: settings.policy(), clock: Timestamp::now };
+    let app = App {
+        store: Arc::new(store),
+        hasher,
+        policy: settings.policy(),
+        clock: Timestamp::now,
+        password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency),
+    };
     let server = Arc::new(http::Server {
         app: Arc::new(app),
         limits: http::HttpLimits {

@@ -127,6 +127,8 @@ pub async fn handle(app: &Arc<App>, text: &str, soap_action: Option<&str>, meta:
         Err((fault_incompat, error)) => return failure_answer(op, version, fault_incompat, &error, job_id(app).await),
     };
     let fault_incompat = decoded.fault_incompat;
+    // Closed only if the App is gone, which cannot happen while a request holds it.
+    let _slot = if decoded.request.needs_password_work() { app.password_gate.acquire().await.ok() } else { None };
     let worker = Arc::clone(app);
     let outcome = tokio::task::spawn_blocking(move || {
         let job = worker.store.next_job_id()?;

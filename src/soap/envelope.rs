@@ -92,8 +92,10 @@ pub fn finish(r: &mut XmlReader<'_>, version: Version) -> Result<(), Fault> {
     if next_element(r, version, "Body")?.is_some() {
         return Err(bad_envelope(version, "Body holds more than one element"));
     }
-    if next_element(r, version, "Envelope")?.is_some() {
-        return Err(bad_envelope(version, "only one Body is allowed"));
+    match next_element(r, version, "Envelope")? {
+        None => {}
+        Some(e) if e.local == "Body" => return Err(bad_envelope(version, "only one Body is allowed")),
+        Some(e) => return Err(bad_envelope(version, &format!("unexpected element {} after Body", e.local))),
     }
     // At depth 0 the only way to get `None` is the end of input.
     match next_element(r, version, "the document")? {
