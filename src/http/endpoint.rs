@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::app::App;
+use crate::app::{App, Policy};
 use crate::domain::audit::{JobId, RequestMeta};
 use crate::domain::{DomainError, ErrCode};
 use crate::messages::common::{Frame, Msg, write_response};
@@ -93,38 +93,56 @@ async fn job_id(app: &Arc<App>) -> JobId {
     }
 }
 
-/// Handles one SOAP request body. `soap_action` is the SOAPAction header or 1.2 `action` parameter, if any.
-pub async fn handle(app: &Arc<App>, text: &str, soap_action: Option<&str>, meta: RequestMeta) -> Answer {
-    let mut env = match envelope::open(text, app.policy.xml) {
-        Ok(env) => env,
-        Err(fault) => return fault_answer(fault, job_id(app).await),
-    };
+/// A request read as far as it could be: a typed request, or why not.
+pub struct Parsed {
+    pub version: Version,
+    pub op: Operation,
+    pub decoded: messages::Decoded,
+}
+
+/// Why a request cannot run: an envelope-level fault, or a field error of a known operation (answered per
+/// `fault_incompat`).
+#[derive(Debug)]
+pub enum Rejected {
+    Envelope(Fault),
+    Field { op: Operation, version: Version, fault_incompat: bool, error: DomainError },
+}
+
+/// Text to typed request, without I/O: the envelope, the operation, the SOAPAction check, the message, and the
+/// rest of the envelope. Pure, so that tests and fuzzers can drive it without a socket.
+pub fn read_request(text: &str, soap_action: Option<&str>, policy: &Policy) -> Result<Parsed, Rejected> {
+    let mut env = envelope::open(text, policy.xml).map_err(Rejected::Envelope)?;
     let version = env.version;
     let Some(op) = Operation::from_element(env.operation.ns, &env.operation.local) else {
         let fault = Fault::client("INVALID_REQUEST", format!("operation: unknown operation {}", env.operation.local));
-        return fault_answer(fault.in_version(version), job_id(app).await);
+        return Err(Rejected::Envelope(fault.in_version(version)));
     };
     // Dispatch is on the body (CXF CVE-2012-3451); a SOAPAction naming another of our operations is refused.
     if let Some(named) = soap_action.and_then(Operation::from_action).filter(|named| *named != op) {
-        let fault = Fault::client(
-            "INVALID_REQUEST",
-            format!("SOAPAction: names {} but the body holds {}", named.name(), op.name()),
-        );
-        return fault_answer(fault.in_version(version), job_id(app).await);
+        let info = format!("SOAPAction: names {} but the body holds {}", named.name(), op.name());
+        return Err(Rejected::Envelope(Fault::client("INVALID_REQUEST", info).in_version(version)));
     }
     // Unreadable XML inside the operation is the answer at once: the reader cannot go on from there.
-    let decoded = match messages::decode(op, &env.operation, &mut env.reader, &app.policy.input) {
+    let decoded = match messages::decode(op, &env.operation, &mut env.reader, &policy.input) {
         Ok(d) => Ok(d),
-        Err(DecodeError::Envelope(fault)) => return fault_answer(fault.in_version(version), job_id(app).await),
-        Err(DecodeError::Field { fault_incompat, error }) => Err((fault_incompat, error)),
+        Err(DecodeError::Envelope(fault)) => return Err(Rejected::Envelope(fault.in_version(version))),
+        Err(DecodeError::Field { fault_incompat, error }) => {
+            Err(Rejected::Field { op, version, fault_incompat, error })
+        }
     };
     // The rest of the envelope must be well-formed even when the message's fields were not.
-    if let Err(fault) = envelope::finish(&mut env.reader, version) {
-        return fault_answer(fault, job_id(app).await);
-    }
-    let decoded = match decoded {
-        Ok(d) => d,
-        Err((fault_incompat, error)) => return failure_answer(op, version, fault_incompat, &error, job_id(app).await),
+    envelope::finish(&mut env.reader, version).map_err(Rejected::Envelope)?;
+    Ok(Parsed { version, op, decoded: decoded? })
+}
+
+/// Handles one SOAP request body. `soap_action` is the SOAPAction header or 1.2 `action` parameter, if any.
+pub async fn handle(app: &Arc<App>, text: &str, soap_action: Option<&str>, meta: RequestMeta) -> Answer {
+    let Parsed { version, op, decoded } = match read_request(text, soap_action, &app.policy) {
+        Ok(parsed) => parsed,
+        Err(Rejected::Envelope(fault)) => return fault_answer(fault, job_id(app).await),
+        Err(Rejected::Field { op, version, fault_incompat, error }) => {
+            return failure_answer(op, version, fault_incompat, &error, job_id(app).await);
+        }
     };
     let fault_incompat = decoded.fault_incompat;
     // Closed only if the App is gone, which cannot happen while a request holds it.

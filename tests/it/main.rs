@@ -12,6 +12,7 @@ mod escalation;
 mod fixtures;
 mod get_users;
 mod helpers;
+mod robustness;
 mod session;
 mod tidy;
 mod update_user;
