@@ -1,12 +1,14 @@
-# tests/interop/test_suds.py: owns the suds interop tests (every operation, every err_cd in both fault modes).
+# tests/interop/test_suds.py: owns the suds client adapter and the suds-only tests (shared ones: scenarios.py).
 """suds-community 1.2 against a real usergate server. No hand-written XML: every request goes through suds's
 service proxy and factory types. suds speaks SOAP 1.1 only, sends unset required elements as empty elements, and
 writes the envelope with two prefixes for one namespace (SOAP-ENV:Envelope, ns1:Body).
 
+The scenarios are in scenarios.py; this module builds the suds client, adapts it (SudsCase) and adds what only
+suds does: suds.null(), the unset required element, and the untyped fault detail (job_id arrives as text).
+
 Run: tests/interop/run.sh, or `python -m unittest -v test_suds` from tests/interop with the venv active.
 """
 
-import datetime
 import unittest
 
 import suds
@@ -17,46 +19,10 @@ from suds.plugin import MessagePlugin
 from suds.transport import TransportError
 from suds.transport.http import HttpAuthenticated
 
-from server import usergate
-from wsdl_schema import ReplyChecker
+import scenarios
+from scenarios import field
 
 NS = "urn:usergate:1"
-CUSTOMER = "default"
-OWNER = "owner"
-OWNER_PASSWORD = "owner-interop-pw-1"
-PASSWORD = "user-interop-pw-1"
-NEW_PASSWORD = "user-interop-pw-2"
-# err_cd values answered with a Server fault; every other err_cd is the caller's (Client).
-SERVER_ERR_CDS = {"OPERATION_FAILED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"}
-
-REQUIRED_PROFILE = {
-    "nickname": "Min",
-    "first_name": "Minnie",
-    "last_name": "Imal",
-    "email": "minnie@example.com",
-    "organization": "Interop Org",
-}
-FULL_PROFILE = {
-    "nickname": "Ally",
-    "first_name": "Alice",
-    "middle_name": "Beth",
-    "last_name": "Liddell",
-    "display_name": "Alice L.",
-    "phone": "+1 555 010 0123",
-    "fax": "+1 555 010 0199",
-    "email": "alice@example.com",
-    "notify_email": "alerts@example.com",
-    "pager_email": "pager@example.com",
-    "address": "1 Rabbit Hole",
-    "address_2": "Suite 2",
-    "city": "Oxford",
-    "state": "OX",
-    "post_code": "OX1 1AA",
-    "country": "GB",
-    "website": "https://example.com/alice",
-    "organization": "Wonderland Ltd",
-    "notes": "created by the suds interop test",
-}
 
 
 class RecordingTransport(HttpAuthenticated):
@@ -74,11 +40,14 @@ class RecordingTransport(HttpAuthenticated):
         return reply
 
 
-def as_list(value):
-    """suds's untyped (fault detail) objects hold one repeated element as a bare value."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
+class ReplyCheckPlugin(MessagePlugin):
+    """Hands every reply to the WSDL schema checker before suds reads it."""
+
+    def __init__(self, checker):
+        self.checker = checker
+
+    def received(self, context):
+        self.checker.check_bytes(context.reply)
 
 
 def plain(value):
@@ -90,372 +59,63 @@ def plain(value):
     return value
 
 
-def field(obj, name):
-    """An element of a suds reply object; None when the element was absent."""
-    return getattr(obj, name, None)
+class SudsCase(scenarios.InteropCase):
+    """The suds adapter of scenarios.InteropCase."""
 
-
-class ReplyCheckPlugin(MessagePlugin):
-    """Hands every reply to the WSDL schema checker before suds reads it."""
-
-    def __init__(self, checker):
-        self.checker = checker
-
-    def received(self, context):
-        self.checker.check_bytes(context.reply)
-
-
-class SudsCase(unittest.TestCase):
-    """One server per test class, a suds client generated from its WSDL, and an owner session."""
-
-    config = None
+    CLIENT = "suds"
+    FAULT = suds.WebFault
+    NIL = suds.null()
+    NIL_SPELLING = "suds.null()"
 
     @classmethod
-    def setUpClass(cls):
-        cls.base_url = cls.enterClassContext(usergate(OWNER_PASSWORD, cls.config))
+    def connect(cls, wsdl_url, replies):
         cls.transport = RecordingTransport()
-        cls.replies = ReplyChecker(cls.base_url + "?wsdl")
-        cls.client = Client(
-            cls.base_url + "?wsdl", cache=NoCache(), transport=cls.transport,
-            plugins=[ReplyCheckPlugin(cls.replies)],
-        )
+        plugins = [ReplyCheckPlugin(replies)]
+        cls.client = Client(wsdl_url, cache=NoCache(), transport=cls.transport, plugins=plugins)
         cls.svc = cls.client.service
-        cls.owner_token = cls.login(OWNER, OWNER_PASSWORD)
 
-    def tearDown(self):
-        # Replies received since the last test (setUpClass's included) must match the WSDL.
-        broken = self.replies.take()
-        if broken:
-            self.fail("replies that break the WSDL's schema:\n" + "\n".join(broken))
-
-    # -- helpers -------------------------------------------------------------------------------------------------
-
-    @classmethod
-    def zone(cls, zone_name, recurse=None):
-        z = cls.client.factory.create(f"{{{NS}}}PermissionZone")
-        z.zone_name = zone_name
-        z.recurse = recurse
+    def zone(self, zone_name, recurse=None):
+        z = self.client.factory.create(f"{{{NS}}}PermissionZone")
+        z.zone_name, z.recurse = zone_name, recurse
         return z
 
-    @classmethod
-    def forbid(cls, name, zones):
-        f = cls.client.factory.create(f"{{{NS}}}PermissionData")
-        f.name = name
-        f.zone = zones
+    def forbid(self, name, zones):
+        f = self.client.factory.create(f"{{{NS}}}PermissionData")
+        f.name, f.zone = name, zones
         return f
 
-    @classmethod
-    def login(cls, user_name, password):
-        resp = cls.svc.SessionLogin(user_name=user_name, customer_name=CUSTOMER, password=password)
-        if resp.status != "success":
-            raise AssertionError(f"SessionLogin({user_name}) answered {resp}")
-        return resp.data.token
+    def as_dict(self, reply):
+        return plain(reply)
 
-    @classmethod
-    def create_user(cls, user_name, **fields):
-        """CreateUser as the owner with the required profile, overridden/extended by `fields`."""
-        args = dict(REQUIRED_PROFILE, **fields)
-        resp = cls.svc.CreateUser(token=cls.owner_token, user_name=user_name, password=PASSWORD, **args)
-        if resp.status != "success":
-            raise AssertionError(f"CreateUser({user_name}) answered {resp}")
-        return resp.data
+    def fault_text(self, exc):
+        return exc.fault.faultcode, exc.fault.faultstring
 
-    def assert_success(self, resp, what):
-        self.assertEqual(resp.status, "success", f"{what}: expected status=success, got {resp}")
-        self.assertIsInstance(resp.job_id, int, f"{what}: job_id")
-        msgs = as_list(field(resp, "msgs"))
-        self.assertTrue(msgs and msgs[0].lvl == "INFO", f"{what}: expected an INFO message, got {msgs}")
-
-    def get_user(self, user_name):
-        resp = self.svc.GetUser(token=self.owner_token, user_name=user_name)
-        self.assert_success(resp, f"GetUser({user_name})")
-        return resp.data
-
-    def assert_error_msg(self, msgs, err_cd, info_prefix, where):
-        msgs = as_list(msgs)
-        self.assertTrue(msgs, f"{where}: no msgs")
-        msg = msgs[0]
-        self.assertEqual(field(msg, "err_cd"), err_cd, f"{where}: err_cd (info {field(msg, 'info')!r})")
-        self.assertEqual(msg.lvl, "ERROR", f"{where}: lvl")
-        self.assertTrue(msg.source, f"{where}: source is empty")
-        info = field(msg, "info") or ""
-        self.assertTrue(info.startswith(info_prefix), f"{where}: info {info!r} should start with {info_prefix!r}")
-        return msg
-
-    def assert_fault(self, call, err_cd, info_prefix, **kwargs):
-        """call(**kwargs) must raise suds.WebFault (HTTP 500) carrying err_cd; returns the fault's message."""
-        try:
-            resp = call(**kwargs)
-        except suds.WebFault as e:
-            where = f"fault for {err_cd}"
-            fault = e.fault
-            self.assertEqual(self.transport.last_status, 500, f"{where}: HTTP status")
-            code = "Server" if err_cd in SERVER_ERR_CDS else "Client"
-            self.assertTrue(
-                fault.faultcode.endswith(code), f"{where}: faultcode {fault.faultcode!r} should end with {code}"
-            )
-            detail = field(field(fault, "detail"), "ErrorResponse")
-            self.assertIsNotNone(detail, f"{where}: no detail/ErrorResponse in {fault}")
-            self.assertEqual(detail.status, "failure", f"{where}: ErrorResponse status")
-            self.assertTrue(str(detail.job_id).isdigit(), f"{where}: ErrorResponse job_id {detail.job_id!r}")
-            msg = self.assert_error_msg(field(detail, "msgs"), err_cd, info_prefix, where)
-            self.assertEqual(fault.faultstring, msg.info, f"{where}: faultstring should be the info")
-            return msg
-        self.fail(f"expected a {err_cd} fault, got a response: {resp}")
-
-    def assert_failure(self, call, err_cd, info_prefix, **kwargs):
-        """call(fault_incompat=1, **kwargs) must answer status=failure (HTTP 200) carrying err_cd."""
-        where = f"fault_incompat=1 failure for {err_cd}"
-        try:
-            resp = call(fault_incompat=1, **kwargs)
-        except suds.WebFault as e:
-            self.fail(f"{where}: got a fault instead: {e.fault.faultcode} {e.fault.faultstring!r}")
-        self.assertEqual(self.transport.last_status, 200, f"{where}: HTTP status")
-        self.assertEqual(resp.status, "failure", f"{where}: status (response {resp})")
-        self.assertIsInstance(resp.job_id, int, f"{where}: job_id")
-        return self.assert_error_msg(field(resp, "msgs"), err_cd, info_prefix, where)
-
-    def assert_fails_both_ways(self, call, err_cd, info_prefix, **kwargs):
-        with self.subTest(mode="SOAP Fault"):
-            self.assert_fault(call, err_cd, info_prefix, **kwargs)
-        with self.subTest(mode="fault_incompat=1"):
-            self.assert_failure(call, err_cd, info_prefix, **kwargs)
+    def fault_detail(self, exc, where):
+        """The fault's detail/ErrorResponse. suds reads it untyped: job_id must be digits, returned as an int."""
+        detail = field(field(exc.fault, "detail"), "ErrorResponse")
+        self.assertIsNotNone(detail, f"{where}: no detail/ErrorResponse in {exc.fault}")
+        job_id = field(detail, "job_id")
+        self.assertTrue(str(job_id).isdigit(), f"{where}: ErrorResponse job_id {job_id!r}")
+        detail.job_id = int(job_id)
+        return detail
 
 
-class SessionTest(SudsCase):
-    def test_login_returns_token_and_version(self):
-        resp = self.svc.SessionLogin(user_name=OWNER, customer_name=CUSTOMER, password=OWNER_PASSWORD)
-        self.assert_success(resp, "SessionLogin")
-        self.assertTrue(resp.data.token, "data.token is empty")
-        self.assertTrue(resp.data.version, "data.version is empty")
-
-    def test_keep_alive_and_is_alive_succeed_on_a_live_token(self):
-        self.assert_success(self.svc.SessionKeepAlive(token=self.owner_token), "SessionKeepAlive")
-        self.assert_success(self.svc.SessionIsAlive(token=self.owner_token), "SessionIsAlive")
-
-    def test_logout_kills_the_token(self):
-        token = self.login(OWNER, OWNER_PASSWORD)
-        self.assert_success(self.svc.SessionIsAlive(token=token), "SessionIsAlive before logout")
-        self.assert_success(self.svc.SessionLogout(token=token), "SessionLogout")
-        self.assert_fault(self.svc.SessionIsAlive, "INVALID_DATA", "login:", token=token)
-        self.assert_success(self.svc.SessionIsAlive(token=self.owner_token), "another session survives the logout")
+class SessionTest(scenarios.SessionScenarios, SudsCase):
+    pass
 
 
-class UserLifecycleTest(SudsCase):
-    def test_create_then_get_returns_every_field(self):
-        zones = [self.zone("example.com", "N"), self.zone("example.org")]
-        forbids = [self.forbid("RecordDelete", [self.zone("example.com", "Y")])]
-        created = self.create_user(
-            "suds-full",
-            permission=["ZoneGet", "RecordGet"],
-            group_name=["ADMIN"],
-            zone=zones,
-            forbid=forbids,
-            **FULL_PROFILE,
-        )
-        self.assertEqual(created.user_name, "suds-full")
-        got = self.get_user("suds-full")
-        for name, value in FULL_PROFILE.items():
-            self.assertEqual(field(got, name), value, f"GetUser: {name}")
-        self.assertEqual(got.user_name, "suds-full")
-        self.assertIsInstance(got.user_id, int)
-        self.assertGreater(got.user_id, 0)
-        self.assertTrue(got.uid, "uid is empty")
-        self.assertEqual((got.user_id, got.uid), (created.user_id, created.uid), "CreateUser and GetUser ids")
-        self.assertEqual(got.status, "active")
-        self.assertEqual(got.version, 1)
-        self.assertIs(got.active, True)
-        self.assertIs(got.locked, False)
-        self.assertIsInstance(got.created_at, datetime.datetime)
-        self.assertIn("DEFAULT", got.group_name)
-        self.assertEqual(sorted(got.group_name), ["ADMIN", "DEFAULT"])
-        self.assertEqual(got.permission, ["ZoneGet", "RecordGet"])
-        self.assertEqual([(z.zone_name, z.recurse) for z in got.zone], [("example.com", "N"), ("example.org", "Y")])
-        self.assertEqual(len(got.forbid), 1)
-        self.assertEqual(got.forbid[0].name, "RecordDelete")
-        self.assertEqual([(z.zone_name, z.recurse) for z in got.forbid[0].zone], [("example.com", "Y")])
-
-    def test_get_users_is_ordered_by_user_name_and_searches_case_insensitively(self):
-        for name in ("suds-list-charlie", "suds-list-alpha", "suds-list-bravo"):
-            self.create_user(name)
-        resp = self.svc.GetUsers(token=self.owner_token)
-        self.assert_success(resp, "GetUsers")
-        names = [u.user_name for u in resp.data]
-        self.assertIn(OWNER, names)
-        self.assertEqual(names, sorted(names, key=str.lower), "GetUsers order")
-        resp = self.svc.GetUsers(token=self.owner_token, search="SUDS-LIST-")
-        self.assert_success(resp, "GetUsers(search)")
-        self.assertEqual(
-            [u.user_name for u in resp.data], ["suds-list-alpha", "suds-list-bravo", "suds-list-charlie"]
-        )
-        resp = self.svc.GetUsers(token=self.owner_token, search="List-BRAVO")
-        self.assertEqual([u.user_name for u in resp.data], ["suds-list-bravo"])
-
-    def test_update_changes_only_the_given_field_and_bumps_version(self):
-        self.create_user("suds-patch", **FULL_PROFILE)
-        before = plain(self.get_user("suds-patch"))
-        resp = self.svc.UpdateUser(token=self.owner_token, user_name="suds-patch", city="Paris")
-        self.assert_success(resp, "UpdateUser(city)")
-        self.assertEqual(resp.data.city, "Paris")
-        after = plain(self.get_user("suds-patch"))
-        self.assertEqual(after["city"], "Paris")
-        self.assertEqual(after["version"], before["version"] + 1, "version")
-        unchanged = {k for k in before.keys() | after.keys() if k not in ("city", "version", "updated_at")}
-        self.assertEqual(
-            {k: after.get(k) for k in unchanged}, {k: before.get(k) for k in unchanged}, "other fields"
-        )
-
-    def test_rename_keeps_ids_and_the_old_name_is_not_found(self):
-        before = self.create_user("suds-old-name")
-        resp = self.svc.UpdateUser(token=self.owner_token, user_name="suds-old-name", new_user_name="suds-new-name")
-        self.assert_success(resp, "UpdateUser(new_user_name)")
-        after = self.get_user("suds-new-name")
-        self.assertEqual(after.user_name, "suds-new-name")
-        self.assertEqual((after.user_id, after.uid), (before.user_id, before.uid), "user_id and uid after rename")
-        self.assertEqual(after.version, before.version + 1)
-        self.assert_fault(
-            self.svc.GetUser, "NOT_FOUND", "user_name:", token=self.owner_token, user_name="suds-old-name"
-        )
-
-    def test_clear_optional_field_with_empty_string(self):
-        self.create_user("suds-empty", phone="+1 555 010 0123", fax="+1 555 010 0199")
-        resp = self.svc.UpdateUser(token=self.owner_token, user_name="suds-empty", fax="")
-        self.assert_success(resp, "UpdateUser(fax='')")
-        got = self.get_user("suds-empty")
-        self.assertIsNone(field(got, "fax"), "fax after an empty element")
-        self.assertEqual(field(got, "phone"), "+1 555 010 0123", "phone must be unchanged")
-        self.assertEqual(got.version, 2)
-
-    def test_clear_optional_field_with_suds_null(self):
-        self.create_user("suds-null", phone="+1 555 010 0123", fax="+1 555 010 0199")
-        resp = self.svc.UpdateUser(token=self.owner_token, user_name="suds-null", phone=suds.null())
-        self.assert_success(resp, "UpdateUser(phone=suds.null())")
-        got = self.get_user("suds-null")
-        self.assertIsNone(field(got, "phone"), "phone after xsi:nil")
-        self.assertEqual(field(got, "fax"), "+1 555 010 0199", "fax must be unchanged")
-
-    def test_block_stops_login_and_kills_the_users_tokens(self):
-        self.create_user("suds-block")
-        token = self.login("suds-block", PASSWORD)
-        resp = self.svc.BlockUser(token=self.owner_token, user_name="suds-block")
-        self.assert_success(resp, "BlockUser")
-        self.assertEqual(resp.data.status, "blocked")
-        self.assertEqual(self.get_user("suds-block").status, "blocked")
-        login = dict(user_name="suds-block", customer_name=CUSTOMER, password=PASSWORD)
-        msg = self.assert_fault(self.svc.SessionLogin, "INVALID_DATA", "login:", **login)
-        self.assertEqual(msg.info, "login: Bad or expired credentials")
-        self.assert_fault(self.svc.SessionIsAlive, "INVALID_DATA", "login:", token=token)
-
-    def test_blocked_login_with_fault_incompat_answers_failure(self):
-        self.create_user("suds-block-incompat")
-        self.assert_success(self.svc.BlockUser(token=self.owner_token, user_name="suds-block-incompat"), "BlockUser")
-        login = dict(user_name="suds-block-incompat", customer_name=CUSTOMER, password=PASSWORD)
-        msg = self.assert_failure(self.svc.SessionLogin, "INVALID_DATA", "login:", **login)
-        self.assertEqual(msg.info, "login: Bad or expired credentials")
-
-    def test_unblock_lets_the_user_log_in_again(self):
-        self.create_user("suds-unblock")
-        self.assert_success(self.svc.BlockUser(token=self.owner_token, user_name="suds-unblock"), "BlockUser")
-        resp = self.svc.UnblockUser(token=self.owner_token, user_name="suds-unblock")
-        self.assert_success(resp, "UnblockUser")
-        self.assertEqual(resp.data.status, "active")
-        token = self.login("suds-unblock", PASSWORD)
-        self.assert_success(self.svc.SessionIsAlive(token=token), "SessionIsAlive after unblock")
-
-    def test_update_user_password_ends_the_other_sessions(self):
-        self.create_user("suds-pw")
-        mine = self.login("suds-pw", PASSWORD)
-        other = self.login("suds-pw", PASSWORD)
-        resp = self.svc.UpdateUserPassword(token=mine, old_password=PASSWORD, password=NEW_PASSWORD)
-        self.assert_success(resp, "UpdateUserPassword")
-        self.assert_success(self.svc.SessionIsAlive(token=mine), "the caller's own session survives")
-        self.assert_fault(self.svc.SessionIsAlive, "INVALID_DATA", "login:", token=other)
-        self.login("suds-pw", NEW_PASSWORD)
-        login = dict(user_name="suds-pw", customer_name=CUSTOMER, password=PASSWORD)
-        self.assert_fault(self.svc.SessionLogin, "INVALID_DATA", "login:", **login)
-
-    def test_delete_then_get_is_not_found(self):
-        self.create_user("suds-delete")
-        self.assert_success(self.svc.DeleteUser(token=self.owner_token, user_name="suds-delete"), "DeleteUser")
-        self.assert_fault(self.svc.GetUser, "NOT_FOUND", "user_name:", token=self.owner_token, user_name="suds-delete")
+class UserLifecycleTest(scenarios.UserLifecycleScenarios, SudsCase):
+    pass
 
 
-class ErrCodeTest(SudsCase):
-    """One failure per err_cd, each as a SOAP Fault and as a fault_incompat=1 status=failure response."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.create_user("suds-exists")
-        cls.create_user("suds-readonly", group_name=["READONLY"])
-        cls.readonly_token = cls.login("suds-readonly", PASSWORD)
-
-    def create(self, **kwargs):
-        args = dict(REQUIRED_PROFILE, token=self.owner_token, user_name="suds-never", password=PASSWORD)
-        args.update(kwargs)
-        args = {k: v for k, v in args.items() if v is not None}
-        return self.svc.CreateUser(**args)
-
-    def test_missing_data_required_element_empty(self):
-        self.assert_fails_both_ways(self.create, "MISSING_DATA", "nickname: required", nickname="")
-
+class ErrCodeTest(scenarios.ErrCodeScenarios, SudsCase):
     def test_missing_data_required_element_unset(self):
         # suds writes an unset required element as <nickname/>: the server must read that as missing.
         self.assert_fails_both_ways(self.create, "MISSING_DATA", "nickname: required", nickname=None)
 
-    def test_missing_data_clearing_a_required_field(self):
-        self.assert_fails_both_ways(
-            self.svc.UpdateUser, "MISSING_DATA", "email: required", token=self.owner_token, user_name="suds-exists",
-            email="",
-        )
 
-    def test_invalid_data_bad_email(self):
-        self.assert_fails_both_ways(self.create, "INVALID_DATA", "email: not a valid address", email="not-an-address")
-
-    def test_invalid_data_unknown_group(self):
-        self.assert_fails_both_ways(self.create, "INVALID_DATA", "group_name:", group_name=["WIZARDS"])
-
-    def test_invalid_data_dead_token(self):
-        self.assert_fails_both_ways(
-            self.svc.GetUser, "INVALID_DATA", "login:", token="not-a-live-token", user_name="suds-exists"
-        )
-
-    def test_not_found(self):
-        self.assert_fails_both_ways(
-            self.svc.GetUser, "NOT_FOUND", "user_name:", token=self.owner_token, user_name="suds-nobody"
-        )
-
-    def test_target_exists_in_any_case(self):
-        self.assert_fails_both_ways(self.create, "TARGET_EXISTS", "user_name:", user_name="SUDS-Exists")
-
-    def test_permission_denied_for_readonly_create(self):
-        self.assert_fails_both_ways(
-            self.create, "PERMISSION_DENIED", "permission:", token=self.readonly_token, user_name="suds-by-readonly"
-        )
-
-    def test_illegal_operation_owner_blocks_itself(self):
-        self.assert_fails_both_ways(
-            self.svc.BlockUser, "ILLEGAL_OPERATION", "user_name:", token=self.owner_token, user_name=OWNER
-        )
-
-    def test_illegal_operation_owner_deletes_itself(self):
-        self.assert_fails_both_ways(
-            self.svc.DeleteUser, "ILLEGAL_OPERATION", "user_name:", token=self.owner_token, user_name=OWNER
-        )
-
-
-class SearchLimitTest(SudsCase):
-    """OPERATION_FAILED: GetUsers matching more users than search_limit."""
-
-    config = {"search_limit": 3}
-
-    def test_operation_failed_when_search_matches_too_many(self):
-        for i in range(4):
-            self.create_user(f"suds-many-{i}")
-        self.assert_fails_both_ways(self.svc.GetUsers, "OPERATION_FAILED", "search:", token=self.owner_token)
-        resp = self.svc.GetUsers(token=self.owner_token, search="suds-many-1")
-        self.assert_success(resp, "GetUsers under the limit")
-        self.assertEqual([u.user_name for u in resp.data], ["suds-many-1"])
+class SearchLimitTest(scenarios.SearchLimitScenarios, SudsCase):
+    pass
 
 
 if __name__ == "__main__":
