@@ -7,7 +7,7 @@ use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 
-use crate::helpers::{OWNER_PASSWORD, TestApp};
+use crate::helpers::TestApp;
 
 /// Elements whose text changes from run to run.
 const VOLATILE: &[&str] = &["token", "job_id", "uid", "created_at", "updated_at", "last_login_at", "password_expiry"];
@@ -129,7 +129,6 @@ async fn seed() -> Template {
         ("carol_token", app.token("other", "carol", "carolpass1").await),
         ("dead_token", dead),
     ];
-    let _ = OWNER_PASSWORD;
     Template { dir: app.stop().await, tokens }
 }
 

@@ -78,17 +78,15 @@ fn wsdl_types() -> BTreeMap<String, Vec<Elem>> {
                 } else if local == "element"
                     && let (Some(t), Some(name)) = (&current, attr("name"))
                 {
-                    {
-                        let min = attr("minOccurs").and_then(|m| m.parse().ok()).unwrap_or(1);
-                        let max = match attr("maxOccurs").as_deref() {
-                            Some("unbounded") => None,
-                            Some(m) => m.parse().ok(),
-                            None => Some(1),
-                        };
-                        let ty = attr("type").unwrap_or_default();
-                        if let Some(seq) = types.get_mut(t) {
-                            seq.push((name, min, max, ty));
-                        }
+                    let min = attr("minOccurs").and_then(|m| m.parse().ok()).unwrap_or(1);
+                    let max = match attr("maxOccurs").as_deref() {
+                        Some("unbounded") => None,
+                        Some(m) => m.parse().ok(),
+                        None => Some(1),
+                    };
+                    let ty = attr("type").unwrap_or_default();
+                    if let Some(seq) = types.get_mut(t) {
+                        seq.push((name, min, max, ty));
                     }
                 }
             }
@@ -218,7 +216,8 @@ fn user_data_writer_follows_the_wsdl_order() {
             Event::Start(e) => {
                 depth += 1;
                 if depth == 2 {
-                    let n: &str = e.local_name().as_ref().to_owned().leak();
+                    let local = e.local_name();
+                    let n: &str = local.as_ref();
                     if names.last().map(String::as_str) != Some(n) {
                         names.push(n.to_owned());
                     }
