@@ -135,9 +135,19 @@ pub fn read_request(text: &str, soap_action: Option<&str>, policy: &Policy) -> R
     Ok(Parsed { version, op, decoded: decoded? })
 }
 
-/// Handles one SOAP request body. `soap_action` is the SOAPAction header or 1.2 `action` parameter, if any.
-pub async fn handle(app: &Arc<App>, text: &str, soap_action: Option<&str>, meta: RequestMeta) -> Answer {
-    let Parsed { version, op, decoded } = match read_request(text, soap_action, &app.policy) {
+/// Handles one SOAP request body in `charset`. `soap_action` is the SOAPAction header or 1.2 `action` parameter.
+pub async fn handle(
+    app: &Arc<App>,
+    body: &[u8],
+    charset: Charset,
+    soap_action: Option<&str>,
+    meta: RequestMeta,
+) -> Answer {
+    let text = match decode_text(body, charset) {
+        Ok(text) => text,
+        Err(fault) => return fault_answer(fault, job_id(app).await),
+    };
+    let Parsed { version, op, decoded } = match read_request(&text, soap_action, &app.policy) {
         Ok(parsed) => parsed,
         Err(Rejected::Envelope(fault)) => return fault_answer(fault, job_id(app).await),
         Err(Rejected::Field { op, version, fault_incompat, error }) => {

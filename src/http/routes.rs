@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 
 use super::Server;
-use super::endpoint::{Answer, Charset, decode_text, handle};
+use super::endpoint::{Answer, Charset, handle};
 use crate::domain::audit::RequestMeta;
 
 type Reply = Response<Full<Bytes>>;
@@ -133,14 +133,8 @@ async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Repl
         }
     };
     let meta = RequestMeta { client_addr: super::peer_string(peer), correlation_id: request_id.clone() };
-    let a = match decode_text(&bytes, charset) {
-        Ok(text) => handle(&server.app, &text, soap_action.as_deref(), meta).await,
-        Err(mut fault) => {
-            let mut body = String::new();
-            fault.job_id = None;
-            fault.write(&mut body);
-            Answer { status: fault.http_status(), content_type: fault.version.content_type(), body }
-        }
-    };
+    let a = handle(&server.app, &bytes, charset, soap_action.as_deref(), meta).await;
+    // An access log at debug level: at info it would cost more than the request at full load.
+    tracing::debug!(status = a.status, request_id = %request_id, peer = %peer, bytes = bytes.len(), "soap request");
     answer(a, &request_id)
 }
