@@ -36,14 +36,19 @@ impl Default for SessionPolicy {
     }
 }
 
-/// Idle time is recorded at this granularity so that reads do not each cost a durable write.
-const TOUCH_GRANULARITY_SECS: i64 = 60;
+/// Idle time is recorded at most this often, so that reads do not each cost a durable write.
+const TOUCH_GRANULARITY_SECS: u64 = 60;
 
 fn dead_token() -> DomainError {
     DomainError::invalid("login", "Bad or expired token")
 }
 
 impl SessionPolicy {
+    /// A quarter of the idle timeout, at most a minute: activity is recorded well before the session would expire.
+    fn touch_every(&self) -> i64 {
+        i64::try_from((self.idle_secs / 4).clamp(1, TOUCH_GRANULARITY_SECS)).unwrap_or(1)
+    }
+
     fn is_live(&self, row: &SessionRow, now: Timestamp) -> bool {
         now < row.created_at.plus_secs(self.absolute_secs) && now < row.last_seen_at.plus_secs(self.idle_secs)
     }
@@ -67,7 +72,7 @@ pub fn authenticate(
     if !user.can_log_in() {
         return Err(dead_token());
     }
-    if keep_alive || now.0 - row.last_seen_at.0 >= TOUCH_GRANULARITY_SECS {
+    if keep_alive || now.0 - row.last_seen_at.0 >= policy.touch_every() {
         store.touch_session(row.id, now)?;
     }
     Ok(Caller {

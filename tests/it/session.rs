@@ -94,3 +94,22 @@ async fn correlation_id_is_echoed_or_generated() {
     let r = app.http("POST", "/SOAP/", &[("Content-Type", "text/xml")], body.as_bytes()).await;
     assert!(r.header("x-request-id").is_some_and(|v| v.len() >= 16));
 }
+
+#[tokio::test]
+async fn idle_and_absolute_expiry() {
+    // Lifetimes of seconds, so the test can outlive them; timestamps have one-second resolution.
+    let idle = TestApp::spawn_with(|s| s.session_idle_secs = 4).await;
+    let absolute = TestApp::spawn_with(|s| s.session_absolute_secs = 2).await;
+    let kept = idle.owner_token().await;
+    let left = idle.owner_token().await;
+    let old = absolute.owner_token().await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(idle.call("SessionKeepAlive", &format!("<token>{kept}</token>")).await.is_success());
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(
+        idle.call("SessionIsAlive", &format!("<token>{kept}</token>")).await.is_success(),
+        "activity restarts the idle timeout"
+    );
+    idle.call("SessionIsAlive", &format!("<token>{left}</token>")).await.assert_fault("INVALID_DATA", "login:");
+    absolute.call("SessionKeepAlive", &format!("<token>{old}</token>")).await.assert_fault("INVALID_DATA", "login:");
+}
