@@ -56,55 +56,77 @@ fn owner_profile(user: &UserName) -> Result<Profile, DomainError> {
     Ok(p)
 }
 
+/// Whom an admin command acts on, and the password to set (`None`: generate one).
+#[derive(Debug, Clone, Copy)]
+pub struct AdminTarget<'a> {
+    pub customer: &'a str,
+    pub user: &'a str,
+    pub password: Option<&'a str>,
+    pub min_password_chars: usize,
+}
+
+/// A target read and its password hashed.
+struct Prepared {
+    customer: CustomerName,
+    user_name: UserName,
+    password: Password,
+    password_hash: String,
+    generated: bool,
+}
+
+impl Prepared {
+    fn new(hasher: &PasswordHasher, t: AdminTarget<'_>) -> Result<Prepared, AdminError> {
+        let customer = CustomerName::parse("customer", t.customer)?;
+        let user_name = UserName::parse("user", t.user)?;
+        let (password, generated) = chosen_password(t.password, t.min_password_chars)?;
+        let password_hash = hasher.hash(password.expose()).map_err(|e| AdminError::Other(e.to_string()))?;
+        Ok(Prepared { customer, user_name, password, password_hash, generated })
+    }
+
+    /// The password to print: only a generated one.
+    fn shown(&self) -> Option<String> {
+        self.generated.then(|| self.password.expose().to_owned())
+    }
+}
+
 /// Creates an owner (and its customer if new). Returns the generated password, if one was generated.
 pub fn create_owner(
     store: &dyn Store,
     hasher: &PasswordHasher,
-    customer: &str,
-    user: &str,
-    password: Option<&str>,
-    min_password_chars: usize,
+    target: AdminTarget<'_>,
 ) -> Result<Option<String>, AdminError> {
-    let customer = CustomerName::parse("customer", customer)?;
-    let user_name = UserName::parse("user", user)?;
-    let (password, generated) = chosen_password(password, min_password_chars)?;
-    let customer_id = store.ensure_customer(&customer)?;
-    let mut entry = audit(store, "AdminCreateOwner", user_name.as_str())?;
+    let p = Prepared::new(hasher, target)?;
+    let customer_id = store.ensure_customer(&p.customer)?;
+    let mut entry = audit(store, "AdminCreateOwner", p.user_name.as_str())?;
     entry.customer = Some(customer_id);
     entry.changed = vec!["user_name", "password", "group_name"];
-    let password_hash = hasher.hash(password.expose()).map_err(|e| AdminError::Other(e.to_string()))?;
     let uid = crate::auth::token::generate_uid().map_err(|e| AdminError::Other(e.to_string()))?;
     let new = NewUser {
-        profile: owner_profile(&user_name)?,
-        user_name,
-        password: password.clone(),
+        profile: owner_profile(&p.user_name)?,
+        user_name: p.user_name.clone(),
+        password: p.password.clone(),
         access: Access { groups: vec![Group::Owner, Group::Default], ..Access::default() },
     };
-    let record = NewUserRecord { customer: customer_id, user: new, password_hash, uid, now: entry.at };
+    let record =
+        NewUserRecord { customer: customer_id, user: new, password_hash: p.password_hash.clone(), uid, now: entry.at };
     store.insert_user(&record, &entry)?;
-    Ok(generated.then(|| password.expose().to_owned()))
+    Ok(p.shown())
 }
 
 /// Sets a new password (and unlocks the account); all its sessions end.
 pub fn reset_password(
     store: &dyn Store,
     hasher: &PasswordHasher,
-    customer: &str,
-    user: &str,
-    password: Option<&str>,
-    min_password_chars: usize,
+    target: AdminTarget<'_>,
 ) -> Result<Option<String>, AdminError> {
-    let customer = CustomerName::parse("customer", customer)?;
-    let user_name = UserName::parse("user", user)?;
-    let not_found = || AdminError::Other(format!("no user {user_name} in customer {}", customer.as_str()));
-    let customer_id = store.find_customer(&customer)?.ok_or_else(not_found)?;
-    let found = store.user_by_name(customer_id, &user_name)?.ok_or_else(not_found)?;
-    let (password, generated) = chosen_password(password, min_password_chars)?;
-    let password_hash = hasher.hash(password.expose()).map_err(|e| AdminError::Other(e.to_string()))?;
-    let mut entry = audit(store, "AdminResetPassword", user_name.as_str())?;
+    let p = Prepared::new(hasher, target)?;
+    let not_found = || AdminError::Other(format!("no user {} in customer {}", p.user_name, p.customer.as_str()));
+    let customer_id = store.find_customer(&p.customer)?.ok_or_else(not_found)?;
+    let found = store.user_by_name(customer_id, &p.user_name)?.ok_or_else(not_found)?;
+    let mut entry = audit(store, "AdminResetPassword", p.user_name.as_str())?;
     entry.customer = Some(customer_id);
-    store.reset_password(found.id, &password_hash, &entry)?;
-    Ok(generated.then(|| password.expose().to_owned()))
+    store.reset_password(found.id, &p.password_hash, &entry)?;
+    Ok(p.shown())
 }
 
 /// On an empty database: customer `default` with owner `owner`.
@@ -117,5 +139,5 @@ pub fn bootstrap_if_empty(
     if store.customer_count()? > 0 {
         return Ok(None);
     }
-    create_owner(store, hasher, "default", "owner", password, min_password_chars)
+    create_owner(store, hasher, AdminTarget { customer: "default", user: "owner", password, min_password_chars })
 }

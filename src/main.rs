@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use usergate::admin::AdminTarget;
 use usergate::config::Settings;
 
 #[derive(Parser)]
@@ -134,10 +135,12 @@ fn run(cli: Cli) -> Result<(), String> {
             let given = settings.bootstrap_password();
             let generated = match action {
                 Admin::CreateOwner { customer, user } => {
-                    usergate::admin::create_owner(&store, &hasher, &customer, &user, given, min)
+                    let t = AdminTarget { customer: &customer, user: &user, password: given, min_password_chars: min };
+                    usergate::admin::create_owner(&store, &hasher, t)
                 }
                 Admin::ResetPassword { customer, user } => {
-                    usergate::admin::reset_password(&store, &hasher, &customer, &user, given, min)
+                    let t = AdminTarget { customer: &customer, user: &user, password: given, min_password_chars: min };
+                    usergate::admin::reset_password(&store, &hasher, t)
                 }
             }
             .map_err(|e| e.to_string())?;

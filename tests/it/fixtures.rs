@@ -7,7 +7,7 @@ use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, target};
 
 /// Elements whose text changes from run to run.
 const VOLATILE: &[&str] = &["token", "job_id", "uid", "created_at", "updated_at", "last_login_at", "password_expiry"];
@@ -119,7 +119,7 @@ async fn seed() -> Template {
     }
     let store = usergate::open_store(&crate::helpers::settings(&app.dir)).expect("store");
     let hasher = usergate::auth::password::PasswordHasher::new(1).expect("hasher");
-    usergate::admin::create_owner(&store, &hasher, "other", "carol", Some("carolpass1"), 8).expect("carol");
+    usergate::admin::create_owner(&store, &hasher, target("other", "carol", "carolpass1")).expect("carol");
     let dead = app.owner_token().await;
     assert!(app.call("SessionLogout", &format!("<token>{dead}</token>")).await.is_success());
     let tokens = vec![

@@ -46,7 +46,8 @@ async fn customers_are_isolated() {
     assert!(app.create_user(&owner, "mine", "secret-pass-1", "").await.is_success());
     let store = usergate::open_store(&crate::helpers::settings(&app.dir)).expect("store");
     let hasher = usergate::auth::password::PasswordHasher::new(1).expect("hasher");
-    usergate::admin::create_owner(&store, &hasher, "other", "boss", Some("bosspass1"), 8).expect("second customer");
+    usergate::admin::create_owner(&store, &hasher, crate::helpers::target("other", "boss", "bosspass1"))
+        .expect("second customer");
     let other = app.token("other", "boss", "bosspass1").await;
     for op in ["GetUser", "UpdateUser", "BlockUser", "UnblockUser", "DeleteUser"] {
         let r = app.call(op, &format!("<token>{other}</token><user_name>mine</user_name>")).await;

@@ -84,6 +84,11 @@ pub fn envelope(op: &str, children: &str) -> String {
     )
 }
 
+/// An owner for the offline admin commands, with a given password.
+pub fn target<'a>(customer: &'a str, user: &'a str, password: &'a str) -> usergate::admin::AdminTarget<'a> {
+    usergate::admin::AdminTarget { customer, user, password: Some(password), min_password_chars: 8 }
+}
+
 pub fn settings(dir: &tempfile::TempDir) -> Settings {
     Settings {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
