@@ -5,7 +5,6 @@ pub mod endpoint;
 mod routes;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -87,8 +86,4 @@ pub async fn serve(server: Arc<Server>, listener: TcpListener, shutdown: impl Fu
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!("shutdown: gave up waiting for connections"),
     }
-}
-
-pub fn peer_string(peer: SocketAddr) -> String {
-    peer.ip().to_string()
 }

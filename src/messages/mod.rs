@@ -83,11 +83,6 @@ impl Operation {
             Operation::UpdateUserPassword => update_user_password::FIELDS,
         }
     }
-
-    /// Writes change state and leave an audit record whose id is the job id.
-    pub fn changes_state(self) -> bool {
-        !matches!(self, Operation::GetUser | Operation::GetUsers | Operation::SessionIsAlive)
-    }
 }
 
 /// A decoded request: domain values, validated at the edge.

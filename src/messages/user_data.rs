@@ -12,14 +12,6 @@ fn zone(out: &mut String, z: &Zone) {
     close(out, "zone");
 }
 
-fn profile(out: &mut String, u: &User, fields: &[ProfileField]) {
-    for &f in fields {
-        if let Some(v) = u.profile.get(f) {
-            elem(out, f.name(), v.as_str());
-        }
-    }
-}
-
 /// Writes `<data>...</data>` for one user.
 pub fn write(out: &mut String, u: &User) {
     open(out, "data");
@@ -44,7 +36,11 @@ pub fn write(out: &mut String, u: &User) {
         close(out, "forbid");
     }
     // The profile fields sit between forbid and status, in ProfileField order (which is UserData order).
-    profile(out, u, ProfileField::ALL);
+    for &f in ProfileField::ALL {
+        if let Some(v) = u.profile.get(f) {
+            elem(out, f.name(), v.as_str());
+        }
+    }
     elem(out, "status", if u.blocked { "blocked" } else { "active" });
     elem_bool(out, "active", u.active);
     elem_bool(out, "locked", u.locked);

@@ -259,7 +259,7 @@ impl<'a> XmlReader<'a> {
 
     /// Skips the rest of the element whose Start was just read (caps still apply).
     pub fn skip_element(&mut self) -> Result<(), XmlError> {
-        let target = self.depth() - 1;
+        let target = self.depth().saturating_sub(1);
         loop {
             match self.next_node()? {
                 Node::End if self.depth() == target => return Ok(()),
