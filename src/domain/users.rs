@@ -1,5 +1,6 @@
 //! User use cases and their rules: escalation, last owner, self-protection, patches, password changes.
 
+use super::access::{AccessItems, ListEdit};
 use super::audit::AuditEntry;
 use super::error::{DomainError, ErrCode};
 use super::permission::{Authorized, Grants, Group, Permission, authorize, gate};
@@ -329,6 +330,54 @@ pub fn change_own_password(
             password_hash: Some(password_hash.clone()),
             revoke: Revoke::AllBut(caller.session),
             changed: vec!["password"],
+        })
+    })
+}
+
+/// Add, Set or Remove on one access list (AddUserGroups ... RemoveUserForbids). The caller grants only what it holds,
+/// counting what a lifted forbid or a group hands out; the last owner stays one.
+pub fn edit_access(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::PermissionUpdate>,
+    target: &UserName,
+    edit: ListEdit,
+    items: &AccessItems,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    let now = audit.at;
+    modify(store, caller, target, audit, &mut |user, facts| {
+        let mut access = user.access.edited(edit, items)?;
+        access.groups = normalize_groups(&access.groups);
+        let added_groups: Vec<Group> =
+            access.groups.iter().filter(|g| !user.access.groups.contains(g)).copied().collect();
+        let added_permissions: Vec<Permission> =
+            access.permissions.iter().filter(|p| !user.access.permissions.contains(p)).copied().collect();
+        check_grantable(&caller.grants, &added_groups, &added_permissions)?;
+        if !caller.grants.is_owner() {
+            let (before, after) = (user.access.grants(), access.grants());
+            let handed_out = |p: Permission| after.allows(p) && !before.allows(p) && !caller.grants.allows(p);
+            if let Some(p) = Permission::ALL.iter().find(|&&p| handed_out(p)) {
+                return Err(DomainError::denied(items.field(), format_args!("you cannot grant {}", p.as_str())));
+            }
+        }
+        if user.is_owner() && !access.groups.contains(&Group::Owner) && is_last_owner(user, facts) {
+            return Err(DomainError::illegal("group_name", "the last owner cannot leave OWNER"));
+        }
+        if access == user.access {
+            return Ok(Change::Update {
+                user: Box::new(user.clone()),
+                password_hash: None,
+                revoke: Revoke::None,
+                changed: vec![],
+            });
+        }
+        let next = User { access, ..bumped(user, now) };
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke: Revoke::None,
+            changed: vec![items.field()],
         })
     })
 }

@@ -10,12 +10,14 @@ pub mod session_login;
 pub mod session_token;
 pub mod update_user;
 pub mod update_user_password;
+pub mod user_access;
 pub mod user_data;
 
 use crate::domain::user::{InputRules, NewUser, Password, UserPatch};
 use crate::domain::values::{CustomerName, UserName};
 use crate::soap::xml::{Elem, Ns, XmlReader};
 use reader::{DecodeError, Field};
+use user_access::AccessRequest;
 
 macro_rules! operations {
     ($($op:ident),* $(,)?) => {
@@ -51,6 +53,18 @@ operations!(
     UnblockUser,
     DeleteUser,
     UpdateUserPassword,
+    AddUserGroups,
+    SetUserGroups,
+    RemoveUserGroups,
+    AddUserZones,
+    SetUserZones,
+    RemoveUserZones,
+    AddUserPermissions,
+    SetUserPermissions,
+    RemoveUserPermissions,
+    AddUserForbids,
+    SetUserForbids,
+    RemoveUserForbids,
 );
 
 impl Operation {
@@ -81,6 +95,18 @@ impl Operation {
             Operation::GetUsers => get_users::FIELDS,
             Operation::UpdateUser => update_user::FIELDS,
             Operation::UpdateUserPassword => update_user_password::FIELDS,
+            Operation::AddUserGroups
+            | Operation::SetUserGroups
+            | Operation::RemoveUserGroups
+            | Operation::AddUserZones
+            | Operation::SetUserZones
+            | Operation::RemoveUserZones
+            | Operation::AddUserPermissions
+            | Operation::SetUserPermissions
+            | Operation::RemoveUserPermissions
+            | Operation::AddUserForbids
+            | Operation::SetUserForbids
+            | Operation::RemoveUserForbids => user_access::shape(self).map_or(&[], |(_, list)| list.fields()),
         }
     }
 }
@@ -100,6 +126,18 @@ pub enum Request {
     UnblockUser { token: String, user_name: UserName },
     DeleteUser { token: String, user_name: UserName },
     UpdateUserPassword { token: String, old_password: String, password: Password },
+    AddUserGroups(AccessRequest),
+    SetUserGroups(AccessRequest),
+    RemoveUserGroups(AccessRequest),
+    AddUserZones(AccessRequest),
+    SetUserZones(AccessRequest),
+    RemoveUserZones(AccessRequest),
+    AddUserPermissions(AccessRequest),
+    SetUserPermissions(AccessRequest),
+    RemoveUserPermissions(AccessRequest),
+    AddUserForbids(AccessRequest),
+    SetUserForbids(AccessRequest),
+    RemoveUserForbids(AccessRequest),
 }
 
 impl Request {
@@ -145,6 +183,18 @@ pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRu
             by_user_name::decode(&fields).map(|(token, user_name)| Request::DeleteUser { token, user_name })
         }
         Operation::UpdateUserPassword => update_user_password::decode(&fields, rules),
+        Operation::AddUserGroups
+        | Operation::SetUserGroups
+        | Operation::RemoveUserGroups
+        | Operation::AddUserZones
+        | Operation::SetUserZones
+        | Operation::RemoveUserZones
+        | Operation::AddUserPermissions
+        | Operation::SetUserPermissions
+        | Operation::RemoveUserPermissions
+        | Operation::AddUserForbids
+        | Operation::SetUserForbids
+        | Operation::RemoveUserForbids => user_access::decode(&fields, op),
     };
     typed
         .map(|request| Decoded { request, fault_incompat })

@@ -1,18 +1,31 @@
 //! Operations: authenticate the token, authorize, turn the message into a domain call, and the result into data.
 //! `dispatch` is one exhaustive match; each operation lives in its own file.
 
+mod add_user_forbids;
+mod add_user_groups;
+mod add_user_permissions;
+mod add_user_zones;
 mod block_user;
 mod create_user;
 mod delete_user;
 mod get_user;
 mod get_users;
+mod remove_user_forbids;
+mod remove_user_groups;
+mod remove_user_permissions;
+mod remove_user_zones;
 mod session_is_alive;
 mod session_keep_alive;
 mod session_login;
 mod session_logout;
+mod set_user_forbids;
+mod set_user_groups;
+mod set_user_permissions;
+mod set_user_zones;
 mod unblock_user;
 mod update_user;
 mod update_user_password;
+mod user_access;
 
 use crate::app::App;
 use crate::domain::audit::{AuditEntry, JobId, Outcome, RequestMeta};
@@ -98,6 +111,18 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::UpdateUserPassword { token, old_password, password } => {
             update_user_password::run(ctx, &token, &old_password, &password)
         }
+        Request::AddUserGroups(r) => add_user_groups::run(ctx, r),
+        Request::SetUserGroups(r) => set_user_groups::run(ctx, r),
+        Request::RemoveUserGroups(r) => remove_user_groups::run(ctx, r),
+        Request::AddUserZones(r) => add_user_zones::run(ctx, r),
+        Request::SetUserZones(r) => set_user_zones::run(ctx, r),
+        Request::RemoveUserZones(r) => remove_user_zones::run(ctx, r),
+        Request::AddUserPermissions(r) => add_user_permissions::run(ctx, r),
+        Request::SetUserPermissions(r) => set_user_permissions::run(ctx, r),
+        Request::RemoveUserPermissions(r) => remove_user_permissions::run(ctx, r),
+        Request::AddUserForbids(r) => add_user_forbids::run(ctx, r),
+        Request::SetUserForbids(r) => set_user_forbids::run(ctx, r),
+        Request::RemoveUserForbids(r) => remove_user_forbids::run(ctx, r),
     };
     if let Err(e) = &result
         && e.code == ErrCode::InternalError

@@ -16,3 +16,4 @@ mod robustness;
 mod session;
 mod tidy;
 mod update_user;
+mod user_lists;
