@@ -61,6 +61,12 @@ pub fn zone_key(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// Whether a zone grant or forbid reaches `name`: the zone itself, and with `recurse` every name below it.
+pub fn zone_covers(z: &Zone, name: &str) -> bool {
+    let (zone, name) = (zone_key(z.zone_name.as_str()), zone_key(name));
+    name == zone || (z.recurse && name.strip_suffix(zone.as_str()).is_some_and(|head| head.ends_with('.')))
+}
+
 fn same_zone(a: &Zone, b: &Zone) -> bool {
     zone_key(a.zone_name.as_str()) == zone_key(b.zone_name.as_str())
 }
@@ -184,6 +190,14 @@ mod tests {
             .unwrap();
         assert_eq!(p.permissions, vec![Permission::ZoneGet]);
         assert_eq!(p.groups, a.groups);
+    }
+
+    #[test]
+    fn zone_coverage() {
+        assert!(zone_covers(&zone("Example.org", false), "example.ORG."));
+        assert!(!zone_covers(&zone("example.org", false), "www.example.org"));
+        assert!(zone_covers(&zone("example.org", true), "www.example.org"));
+        assert!(!zone_covers(&zone("example.org", true), "badexample.org"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::access::{AccessItems, ListEdit};
 use super::audit::AuditEntry;
 use super::error::{DomainError, ErrCode};
-use super::permission::{Authorized, Grants, Group, Permission, authorize, gate};
+use super::permission::{Authorized, Grants, Group, Permission, PermissionReport, authorize, check, gate, report};
 use super::session::Caller;
 use super::store::{Change, CustomerFacts, NewUserRecord, Revoke, Search, Store};
 use super::user::{Access, NewUser, Password, Patch, User, UserPatch};
@@ -380,4 +380,35 @@ pub fn edit_access(
             changed: vec![items.field()],
         })
     })
+}
+
+/// GetUserPermissions for any user of the caller's customer.
+pub fn user_permissions(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::PermissionGet>,
+    name: &UserName,
+) -> Result<PermissionReport, DomainError> {
+    let user = store.user_by_name(by.caller().customer, name)?.ok_or_else(|| DomainError::not_found("user_name"))?;
+    Ok(report(&user.access))
+}
+
+/// The caller's own access lists, read fresh (the session's grants do not carry zones).
+fn own_access(store: &dyn Store, caller: &Caller) -> Result<super::user::Access, DomainError> {
+    let user = store.user_by_id(caller.customer, caller.user_id)?.ok_or_else(|| DomainError::not_found("user_name"))?;
+    Ok(user.access)
+}
+
+/// GetUserPermissions about oneself needs no permission: CheckPermissions answers the same questions.
+pub fn own_permissions(store: &dyn Store, caller: &Caller) -> Result<PermissionReport, DomainError> {
+    Ok(report(&own_access(store, caller)?))
+}
+
+/// CheckPermissions: whether the caller may use each permission (in `zone`, when given).
+pub fn check_own(
+    store: &dyn Store,
+    caller: &Caller,
+    asked: &[Permission],
+    zone: Option<&str>,
+) -> Result<PermissionReport, DomainError> {
+    Ok(check(&own_access(store, caller)?, asked, zone))
 }

@@ -12,7 +12,9 @@ pub mod update_user;
 pub mod update_user_password;
 pub mod user_access;
 pub mod user_data;
+pub mod user_permissions;
 
+use crate::domain::permission::{Permission, PermissionReport};
 use crate::domain::user::{InputRules, NewUser, Password, UserPatch};
 use crate::domain::values::{CustomerName, UserName};
 use crate::soap::xml::{Elem, Ns, XmlReader};
@@ -65,6 +67,8 @@ operations!(
     AddUserForbids,
     SetUserForbids,
     RemoveUserForbids,
+    GetUserPermissions,
+    CheckPermissions,
 );
 
 impl Operation {
@@ -107,6 +111,8 @@ impl Operation {
             | Operation::AddUserForbids
             | Operation::SetUserForbids
             | Operation::RemoveUserForbids => user_access::shape(self).map_or(&[], |(_, list)| list.fields()),
+            Operation::GetUserPermissions => user_permissions::GET_FIELDS,
+            Operation::CheckPermissions => user_permissions::CHECK_FIELDS,
         }
     }
 }
@@ -138,6 +144,8 @@ pub enum Request {
     AddUserForbids(AccessRequest),
     SetUserForbids(AccessRequest),
     RemoveUserForbids(AccessRequest),
+    GetUserPermissions { token: String, user_name: Option<UserName> },
+    CheckPermissions { token: String, permissions: Vec<Permission>, zone_name: Option<String> },
 }
 
 impl Request {
@@ -195,6 +203,8 @@ pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRu
         | Operation::AddUserForbids
         | Operation::SetUserForbids
         | Operation::RemoveUserForbids => user_access::decode(&fields, op),
+        Operation::GetUserPermissions => user_permissions::decode_get(&fields),
+        Operation::CheckPermissions => user_permissions::decode_check(&fields),
     };
     typed
         .map(|request| Decoded { request, fault_incompat })
@@ -208,6 +218,7 @@ pub enum Data {
     Login { token: String, version: &'static str },
     User(Box<crate::domain::user::User>),
     Users(Vec<crate::domain::user::User>),
+    Permissions(Box<PermissionReport>),
 }
 
 /// Writes the `data` part of a response.
@@ -223,5 +234,6 @@ pub fn write_data(out: &mut String, data: &Data) {
         }
         Data::User(u) => user_data::write(out, u),
         Data::Users(us) => us.iter().for_each(|u| user_data::write(out, u)),
+        Data::Permissions(r) => user_permissions::write(out, r),
     }
 }

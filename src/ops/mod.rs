@@ -6,9 +6,11 @@ mod add_user_groups;
 mod add_user_permissions;
 mod add_user_zones;
 mod block_user;
+mod check_permissions;
 mod create_user;
 mod delete_user;
 mod get_user;
+mod get_user_permissions;
 mod get_users;
 mod remove_user_forbids;
 mod remove_user_groups;
@@ -123,6 +125,10 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::AddUserForbids(r) => add_user_forbids::run(ctx, r),
         Request::SetUserForbids(r) => set_user_forbids::run(ctx, r),
         Request::RemoveUserForbids(r) => remove_user_forbids::run(ctx, r),
+        Request::GetUserPermissions { token, user_name } => get_user_permissions::run(ctx, &token, user_name.as_ref()),
+        Request::CheckPermissions { token, permissions, zone_name } => {
+            check_permissions::run(ctx, &token, &permissions, zone_name.as_deref())
+        }
     };
     if let Err(e) = &result
         && e.code == ErrCode::InternalError

@@ -12,6 +12,7 @@ mod escalation;
 mod fixtures;
 mod get_users;
 mod helpers;
+mod permission_report;
 mod robustness;
 mod session;
 mod tidy;
