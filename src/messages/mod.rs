@@ -4,6 +4,7 @@
 pub mod by_user_name;
 pub mod common;
 pub mod create_user;
+pub mod get_job;
 pub mod get_users;
 pub mod reader;
 pub mod session_login;
@@ -69,6 +70,7 @@ operations!(
     RemoveUserForbids,
     GetUserPermissions,
     CheckPermissions,
+    GetJob,
 );
 
 impl Operation {
@@ -113,6 +115,7 @@ impl Operation {
             | Operation::RemoveUserForbids => user_access::shape(self).map_or(&[], |(_, list)| list.fields()),
             Operation::GetUserPermissions => user_permissions::GET_FIELDS,
             Operation::CheckPermissions => user_permissions::CHECK_FIELDS,
+            Operation::GetJob => get_job::FIELDS,
         }
     }
 }
@@ -146,6 +149,7 @@ pub enum Request {
     RemoveUserForbids(AccessRequest),
     GetUserPermissions { token: String, user_name: Option<UserName> },
     CheckPermissions { token: String, permissions: Vec<Permission>, zone_name: Option<String> },
+    GetJob { token: String, job: crate::domain::audit::JobId },
 }
 
 impl Request {
@@ -205,6 +209,7 @@ pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRu
         | Operation::RemoveUserForbids => user_access::decode(&fields, op),
         Operation::GetUserPermissions => user_permissions::decode_get(&fields),
         Operation::CheckPermissions => user_permissions::decode_check(&fields),
+        Operation::GetJob => get_job::decode(&fields),
     };
     typed
         .map(|request| Decoded { request, fault_incompat })
@@ -215,10 +220,15 @@ pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRu
 #[derive(Debug)]
 pub enum Data {
     None,
-    Login { token: String, version: &'static str },
+    Login {
+        token: String,
+        version: &'static str,
+    },
     User(Box<crate::domain::user::User>),
     Users(Vec<crate::domain::user::User>),
     Permissions(Box<PermissionReport>),
+    /// GetJob's recorded user, written with its xsi:type (the element is xsd:anyType).
+    TypedUser(Box<crate::domain::user::User>),
 }
 
 /// Writes the `data` part of a response.
@@ -235,5 +245,6 @@ pub fn write_data(out: &mut String, data: &Data) {
         Data::User(u) => user_data::write(out, u),
         Data::Users(us) => us.iter().for_each(|u| user_data::write(out, u)),
         Data::Permissions(r) => user_permissions::write(out, r),
+        Data::TypedUser(u) => user_data::write_typed(out, u),
     }
 }

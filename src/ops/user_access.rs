@@ -9,11 +9,11 @@ use crate::messages::{Data, Operation};
 
 pub fn run(ctx: &Ctx<'_>, op: Operation, r: AccessRequest) -> Result<Reply, DomainError> {
     let caller = ctx.caller(&r.token, false)?;
-    let audit = ctx.audit(Some(&caller), op, r.user_name.as_str());
+    let info = format!("update: {} {}", r.items.field(), r.edit.verb());
+    let audit = ctx.audit(Some(&caller), op, r.user_name.as_str(), &info);
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::PermissionUpdate>(&caller)?;
         let user = users::edit_access(ctx.app.store.as_ref(), &by, &r.user_name, r.edit, &r.items, audit)?;
-        let info = format!("update: {} {}", r.items.field(), r.edit.verb());
         Ok(Reply::new(Data::User(Box::new(user)), info))
     })
 }

@@ -10,6 +10,7 @@ mod create_user;
 mod envelope;
 mod escalation;
 mod fixtures;
+mod get_job;
 mod get_users;
 mod helpers;
 mod permission_report;
