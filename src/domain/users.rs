@@ -393,7 +393,7 @@ pub fn user_permissions(
 }
 
 /// The caller's own access lists, read fresh (the session's grants do not carry zones).
-fn own_access(store: &dyn Store, caller: &Caller) -> Result<super::user::Access, DomainError> {
+fn own_access(store: &dyn Store, caller: &Caller) -> Result<Access, DomainError> {
     let user = store.user_by_id(caller.customer, caller.user_id)?.ok_or_else(|| DomainError::not_found("user_name"))?;
     Ok(user.access)
 }

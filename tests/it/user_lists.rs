@@ -240,3 +240,25 @@ async fn last_owner_not_found_and_fault_incompat() {
         .await
         .assert_fault("INVALID_DATA", "login: Bad or expired token");
 }
+
+#[tokio::test]
+async fn each_edit_is_audited_with_the_list_it_changed() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    app.user_with(&owner, "aud", "").await;
+    let changed = ok(&app, &owner, "AddUserZones", "aud", "<zone><zone_name>a.org</zone_name></zone>").await;
+    let same = ok(&app, &owner, "AddUserZones", "aud", "<zone><zone_name>a.org</zone_name></zone>").await;
+    let denied = edit(&app, &owner, "RemoveUserGroups", "aud", "<group_name>DEFAULT</group_name>").await;
+    let db = rusqlite::Connection::open(app.dir.path().join("usergate.db")).expect("db");
+    let row = |r: &Resp| {
+        let id: i64 = r.field("job_id").expect("job id").parse().expect("numeric");
+        db.query_row("SELECT operation, target, outcome, changed FROM audit WHERE id = ?1", [id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+        })
+        .expect("audit row")
+    };
+    let strings = |a: [&str; 4]| a.map(str::to_owned).into();
+    assert_eq!(row(&changed), strings(["AddUserZones", "aud", "success", "zone"]));
+    assert_eq!(row(&same), strings(["AddUserZones", "aud", "success", ""]));
+    assert_eq!(row(&denied), strings(["RemoveUserGroups", "aud", "ILLEGAL_OPERATION", ""]));
+}
