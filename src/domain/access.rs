@@ -57,7 +57,7 @@ impl AccessItems {
 }
 
 /// Zone names are DNS names: equal ignoring ASCII case and a trailing dot.
-pub fn zone_key(name: &str) -> String {
+fn zone_key(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
@@ -68,7 +68,9 @@ pub fn zone_covers(z: &Zone, name: &str) -> bool {
 }
 
 fn same_zone(a: &Zone, b: &Zone) -> bool {
-    zone_key(a.zone_name.as_str()) == zone_key(b.zone_name.as_str())
+    // Called for every pair in an edit: compare in place rather than allocate keys.
+    let (a, b) = (a.zone_name.as_str().trim_end_matches('.'), b.zone_name.as_str().trim_end_matches('.'));
+    a.eq_ignore_ascii_case(b)
 }
 
 /// Adds `z`, or updates `recurse` of the zone of the same name.
@@ -122,10 +124,29 @@ fn add_unique<T: PartialEq + Copy>(list: &mut Vec<T>, items: &[T]) {
     }
 }
 
+/// Longest access list (and zone list of one forbid) a user may have. Add accumulates across requests, and every
+/// edit compares items pairwise inside the write transaction: the cap bounds both the work and the UserData size.
+pub const MAX_LIST_ITEMS: usize = 1000;
+
 impl Access {
     /// The lists after `edit` with `items`; the other lists are unchanged. DEFAULT cannot be removed: every user is
-    /// in it (a Set without it keeps it, as UpdateUser does).
+    /// in it (a Set without it keeps it, as UpdateUser does). A list longer than `MAX_LIST_ITEMS` is INVALID_DATA.
     pub fn edited(&self, edit: ListEdit, items: &AccessItems) -> Result<Access, DomainError> {
+        let next = self.apply(edit, items)?;
+        let longest = next
+            .zones
+            .len()
+            .max(next.permissions.len())
+            .max(next.forbids.len())
+            .max(next.forbids.iter().map(|f| f.zones.len()).max().unwrap_or(0));
+        if longest > MAX_LIST_ITEMS {
+            let field = items.field();
+            return Err(DomainError::invalid(field, format_args!("a user has at most {MAX_LIST_ITEMS} of these")));
+        }
+        Ok(next)
+    }
+
+    fn apply(&self, edit: ListEdit, items: &AccessItems) -> Result<Access, DomainError> {
         let mut next = self.clone();
         match (edit, items) {
             (ListEdit::Remove, AccessItems::Groups(gs)) if gs.contains(&Group::Default) => {
@@ -190,6 +211,15 @@ mod tests {
             .unwrap();
         assert_eq!(p.permissions, vec![Permission::ZoneGet]);
         assert_eq!(p.groups, a.groups);
+    }
+
+    #[test]
+    fn lists_are_capped() {
+        let many: Vec<Zone> = (0..MAX_LIST_ITEMS).map(|i| zone(&format!("z{i}.org"), true)).collect();
+        let full = Access::default().edited(ListEdit::Set, &AccessItems::Zones(many)).unwrap();
+        let err = full.edited(ListEdit::Add, &AccessItems::Zones(vec![zone("one-more.org", true)])).unwrap_err();
+        assert_eq!(err.info, format!("zone: a user has at most {MAX_LIST_ITEMS} of these"));
+        assert!(full.edited(ListEdit::Add, &AccessItems::Zones(vec![zone("Z0.ORG.", false)])).is_ok());
     }
 
     #[test]
