@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::password::PasswordHasher;
+use crate::auth::secret_box::SecretBox;
 use crate::domain::Store;
 use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
@@ -36,6 +37,8 @@ impl Default for Policy {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub hasher: PasswordHasher,
+    /// Seals the secrets that must be read back (DDNS update-user passwords) with the key file's key.
+    pub secrets: SecretBox,
     pub policy: Policy,
     /// Time is an input (tests may fix it).
     pub clock: fn() -> Timestamp,

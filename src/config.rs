@@ -21,6 +21,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// SQLite database file.
     pub db: PathBuf,
+    /// The key that seals secrets read back (DDNS update-user passwords); default: the database path with the
+    /// extension `key`. Created 0600 on first start; never stored in the database.
+    pub key_file: Option<PathBuf>,
     /// The URL written into served WSDLs' soap:address (default `http://<listen>/SOAP/`).
     pub public_url: Option<String>,
     pub body_limit: usize,
@@ -57,6 +60,7 @@ impl Default for Settings {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             db: PathBuf::from("usergate.db"),
+            key_file: None,
             public_url: None,
             body_limit: 64 * 1024,
             max_connections: 1024,
@@ -116,6 +120,11 @@ impl Settings {
 
     pub fn bootstrap_password(&self) -> Option<&str> {
         self.bootstrap_password.as_ref().map(|s| s.0.as_str())
+    }
+
+    /// The key file in use: the configured one, else beside the database (`usergate.db` -> `usergate.key`).
+    pub fn key_file_path(&self) -> PathBuf {
+        self.key_file.clone().unwrap_or_else(|| self.db.with_extension("key"))
     }
 
     /// The URL clients are told to call.

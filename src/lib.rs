@@ -29,6 +29,8 @@ pub enum StartError {
     Store { path: String, message: String },
     #[error("bootstrap: {0}")]
     Bootstrap(#[from] admin::AdminError),
+    #[error(transparent)]
+    KeyFile(#[from] auth::secret_box::KeyFileError),
     #[error("listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
@@ -64,6 +66,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     settings.validate()?;
     let store = open_store(&settings)?;
     let hasher = hasher(&settings)?;
+    let secrets = auth::secret_box::SecretBox::open_or_create(&settings.key_file_path())?;
     if let Some(password) =
         admin::bootstrap_if_empty(&store, &hasher, settings.bootstrap_password(), settings.min_password_length)?
     {
@@ -77,6 +80,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let app = App {
         store: Arc::new(store),
         hasher,
+        secrets,
         policy: settings.policy(),
         clock: Timestamp::now,
         password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency),

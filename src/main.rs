@@ -17,6 +17,9 @@ struct Cli {
     /// SQLite database file [default: ./usergate.db].
     #[arg(long, global = true, env = "USERGATE_DB")]
     db: Option<PathBuf>,
+    /// Key file sealing DDNS update-user passwords [default: the database path with extension .key].
+    #[arg(long, global = true, env = "USERGATE_KEY_FILE")]
+    key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -66,6 +69,9 @@ fn settings(cli: &Cli) -> Result<Settings, String> {
     };
     if let Some(db) = &cli.db {
         s.db = db.clone();
+    }
+    if cli.key_file.is_some() {
+        s.key_file = cli.key_file.clone();
     }
     s.bootstrap_password = std::env::var(usergate::admin::PASSWORD_ENV).ok().map(usergate::config::Secret);
     if let Command::Serve { listen, public_url } = &cli.command {

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod ddns;
 pub mod error;
 pub mod permission;
 pub mod session;

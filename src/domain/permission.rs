@@ -133,6 +133,9 @@ impl Group {
             "ADMIN" => Ok(Group::Admin),
             "READONLY" | "R/O" => Ok(Group::Readonly),
             "DEFAULT" => Ok(Group::Default),
+            super::ddns::UPDATE_GROUP => {
+                Err(DomainError::invalid(field, "UPDATE is the group of DDNS update users (CreateUpdateUser)"))
+            }
             _ => Err(DomainError::invalid(field, format_args!("unknown group {s}"))),
         }
     }
@@ -205,7 +208,11 @@ pub mod gate {
         UserUnblock,
         UserChangepw,
         PermissionGet,
-        PermissionUpdate
+        PermissionUpdate,
+        UpdateUserAdd,
+        UpdateUserUpdate,
+        UpdateUserDelete,
+        UserAuthGetPW
     );
 }
 

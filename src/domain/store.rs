@@ -2,6 +2,7 @@
 //! SQLite implements it today; PostgreSQL will implement the same trait.
 
 use super::audit::{AuditEntry, JobId, JobRecord};
+use super::ddns::{DdnsUser, DecideDdns, SealedPassword};
 use super::error::DomainError;
 use super::session::{SessionId, TokenHash};
 use super::user::{CustomerId, NewUser, User, UserId};
@@ -114,6 +115,26 @@ pub trait Store: Send + Sync {
     fn touch_session(&self, id: SessionId, now: Timestamp) -> Result<(), DomainError>;
     fn delete_session(&self, id: SessionId) -> Result<(), DomainError>;
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError>;
+
+    /// Stores a new DDNS update user (its id is assigned here) with its audit record. TARGET_EXISTS when any user of
+    /// the customer, ordinary or DDNS, has the name (ignoring case).
+    fn insert_ddns_user(
+        &self,
+        user: &DdnsUser,
+        password: &SealedPassword,
+        audit: &AuditEntry,
+    ) -> Result<DdnsUser, DomainError>;
+    /// A customer's DDNS update users ordered by name.
+    fn ddns_users(&self, customer: CustomerId) -> Result<Vec<DdnsUser>, DomainError>;
+    /// Loads the DDNS update user inside the write transaction, lets `decide` rule, applies the change with its audit
+    /// record. `Ok(None)` when there is no such user (nothing was written).
+    fn modify_ddns_user(
+        &self,
+        customer: CustomerId,
+        target: &UserName,
+        audit: &mut AuditEntry,
+        decide: &mut DecideDdns<'_>,
+    ) -> Result<Option<DdnsUser>, DomainError>;
 
     /// A failed state-changing call still leaves its audit record.
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError>;

@@ -11,10 +11,12 @@ pub mod session_login;
 pub mod session_token;
 pub mod update_user;
 pub mod update_user_password;
+pub mod update_users;
 pub mod user_access;
 pub mod user_data;
 pub mod user_permissions;
 
+use crate::domain::ddns::{DdnsAnswer, DdnsEdit, DdnsPassword, DdnsUser, Nickname};
 use crate::domain::permission::{Permission, PermissionReport};
 use crate::domain::user::{InputRules, NewUser, Password, UserPatch};
 use crate::domain::values::{CustomerName, UserName};
@@ -71,6 +73,11 @@ operations!(
     GetUserPermissions,
     CheckPermissions,
     GetJob,
+    CreateUpdateUser,
+    GetUpdateUsers,
+    UpdateUpdateUser,
+    GetUpdateUserPassword,
+    DeleteOneUpdateUser,
 );
 
 impl Operation {
@@ -116,6 +123,10 @@ impl Operation {
             Operation::GetUserPermissions => user_permissions::GET_FIELDS,
             Operation::CheckPermissions => user_permissions::CHECK_FIELDS,
             Operation::GetJob => get_job::FIELDS,
+            Operation::CreateUpdateUser => update_users::CREATE_FIELDS,
+            Operation::GetUpdateUsers => session_token::FIELDS,
+            Operation::UpdateUpdateUser => update_users::UPDATE_FIELDS,
+            Operation::GetUpdateUserPassword | Operation::DeleteOneUpdateUser => by_user_name::FIELDS,
         }
     }
 }
@@ -150,6 +161,11 @@ pub enum Request {
     GetUserPermissions { token: String, user_name: Option<UserName> },
     CheckPermissions { token: String, permissions: Vec<Permission>, zone_name: Option<String> },
     GetJob { token: String, job: crate::domain::audit::JobId },
+    CreateUpdateUser { token: String, nickname: Option<Nickname>, password: Option<DdnsPassword> },
+    GetUpdateUsers { token: String },
+    UpdateUpdateUser { token: String, user_name: UserName, edit: DdnsEdit },
+    GetUpdateUserPassword { token: String, user_name: UserName },
+    DeleteOneUpdateUser { token: String, user_name: UserName },
 }
 
 impl Request {
@@ -210,6 +226,15 @@ pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRu
         Operation::GetUserPermissions => user_permissions::decode_get(&fields),
         Operation::CheckPermissions => user_permissions::decode_check(&fields),
         Operation::GetJob => get_job::decode(&fields),
+        Operation::CreateUpdateUser => update_users::decode_create(&fields, rules),
+        Operation::GetUpdateUsers => session_token::token(&fields).map(|token| Request::GetUpdateUsers { token }),
+        Operation::UpdateUpdateUser => update_users::decode_update(&fields, rules),
+        Operation::GetUpdateUserPassword => {
+            by_user_name::decode(&fields).map(|(token, user_name)| Request::GetUpdateUserPassword { token, user_name })
+        }
+        Operation::DeleteOneUpdateUser => {
+            by_user_name::decode(&fields).map(|(token, user_name)| Request::DeleteOneUpdateUser { token, user_name })
+        }
     };
     typed
         .map(|request| Decoded { request, fault_incompat })
@@ -229,6 +254,9 @@ pub enum Data {
     Permissions(Box<PermissionReport>),
     /// GetJob's recorded user, written with its xsi:type (the element is xsd:anyType).
     TypedUser(Box<crate::domain::user::User>),
+    /// A DDNS update user (UpdateUserData), with its password when the answer may show it.
+    UpdateUser(Box<DdnsAnswer>),
+    UpdateUsers(Vec<DdnsUser>),
 }
 
 /// Writes the `data` part of a response.
@@ -246,5 +274,7 @@ pub fn write_data(out: &mut String, data: &Data) {
         Data::Users(us) => us.iter().for_each(|u| user_data::write(out, u)),
         Data::Permissions(r) => user_permissions::write(out, r),
         Data::TypedUser(u) => user_data::write_typed(out, u),
+        Data::UpdateUser(a) => update_users::write(out, a),
+        Data::UpdateUsers(us) => us.iter().for_each(|u| update_users::write_user(out, u, None)),
     }
 }

@@ -7,9 +7,13 @@ mod add_user_permissions;
 mod add_user_zones;
 mod block_user;
 mod check_permissions;
+mod create_update_user;
 mod create_user;
+mod delete_one_update_user;
 mod delete_user;
 mod get_job;
+mod get_update_user_password;
+mod get_update_users;
 mod get_user;
 mod get_user_permissions;
 mod get_users;
@@ -26,6 +30,7 @@ mod set_user_groups;
 mod set_user_permissions;
 mod set_user_zones;
 mod unblock_user;
+mod update_update_user;
 mod update_user;
 mod update_user_password;
 mod user_access;
@@ -144,6 +149,13 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
             check_permissions::run(ctx, &token, &permissions, zone_name.as_deref())
         }
         Request::GetJob { token, job } => get_job::run(ctx, &token, job),
+        Request::CreateUpdateUser { token, nickname, password } => {
+            create_update_user::run(ctx, &token, nickname, password)
+        }
+        Request::GetUpdateUsers { token } => get_update_users::run(ctx, &token),
+        Request::UpdateUpdateUser { token, user_name, edit } => update_update_user::run(ctx, &token, &user_name, edit),
+        Request::GetUpdateUserPassword { token, user_name } => get_update_user_password::run(ctx, &token, &user_name),
+        Request::DeleteOneUpdateUser { token, user_name } => delete_one_update_user::run(ctx, &token, &user_name),
     };
     if let Err(e) = &result
         && e.code == ErrCode::InternalError

@@ -11,6 +11,9 @@ pub enum StoreError {
     /// The (customer, user name) key is taken; `renamed` says whether a rename (not a create) hit it.
     #[error("user name already exists")]
     UserNameTaken { renamed: bool },
+    /// A new DDNS update user's name is taken (by an ordinary or another update user).
+    #[error("update user name already exists")]
+    UpdateUserNameTaken,
     /// A stored value the domain cannot read back, e.g. an unknown group name.
     #[error("corrupted data: {0}")]
     Corrupt(String),
@@ -30,15 +33,38 @@ pub enum StoreError {
 impl StoreError {
     /// Recognises the UNIQUE(customer_id, user_name_key) violation; every other error passes through.
     pub(super) fn on_user_name(err: rusqlite::Error, renamed: bool) -> StoreError {
-        let is_name_key = match &err {
-            rusqlite::Error::SqliteFailure(e, Some(msg)) => {
-                // SQLite names the columns, not the constraint:
-                // "UNIQUE constraint failed: users.customer_id, users.user_name_key".
-                e.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE && msg.contains("users.user_name_key")
-            }
-            _ => false,
-        };
-        if is_name_key { StoreError::UserNameTaken { renamed } } else { StoreError::Sqlite(err) }
+        if names_key(&err, "users.user_name_key") {
+            StoreError::UserNameTaken { renamed }
+        } else {
+            StoreError::Sqlite(err)
+        }
+    }
+
+    /// Recognises a taken name on inserting a DDNS update user (its own UNIQUE key, or an ordinary user's name).
+    pub(super) fn on_update_user_name(err: rusqlite::Error) -> StoreError {
+        if names_key(&err, "update_users.user_name_key") {
+            StoreError::UpdateUserNameTaken
+        } else {
+            StoreError::Sqlite(err)
+        }
+    }
+}
+
+/// Whether `err` says the name key `column` is taken: the UNIQUE index, or the triggers of migration 0004 that keep
+/// ordinary and update users in one name space per customer.
+fn names_key(err: &rusqlite::Error, column: &str) -> bool {
+    match err {
+        rusqlite::Error::SqliteFailure(e, Some(msg)) => {
+            // SQLite names the columns, not the constraint:
+            // "UNIQUE constraint failed: users.customer_id, users.user_name_key"; the triggers' RAISE says
+            // "user name taken: users.user_name_key". Whole words only: `users.` must not match `update_users.`.
+            let unique =
+                e.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE && msg.split([',', ' ']).any(|part| part == column);
+            let trigger = e.extended_code == ffi::SQLITE_CONSTRAINT_TRIGGER
+                && msg.strip_prefix("user name taken: ").is_some_and(|c| c == column);
+            unique || trigger
+        }
+        _ => false,
     }
 }
 
@@ -49,6 +75,7 @@ impl From<StoreError> for DomainError {
                 let field = if renamed { "new_user_name" } else { "user_name" };
                 DomainError::new(ErrCode::TargetExists, field, "already exists")
             }
+            StoreError::UpdateUserNameTaken => DomainError::new(ErrCode::TargetExists, "user_name", "already exists"),
             StoreError::Rejected(e) => e,
             other => {
                 // The detail stays in the log; the client only sees INTERNAL_ERROR.

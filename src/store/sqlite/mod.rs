@@ -2,6 +2,7 @@
 //! is one IMMEDIATE transaction, audit record included), a few reader connections that see committed writes (WAL),
 //! and the job-id sequence. Methods block: callers run them on the blocking pool.
 
+mod ddns;
 mod error;
 mod migrate;
 mod queries;
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use error::StoreError;
 
 use crate::domain::audit::{AuditEntry, JobId, JobRecord};
+use crate::domain::ddns::{DdnsUser, DecideDdns, SealedPassword};
 use crate::domain::error::DomainError;
 use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
@@ -332,6 +334,34 @@ impl Store for SqliteStore {
             queries::delete_session(tx, id)?;
             queries::insert_audit(tx, audit, None)
         })?)
+    }
+
+    fn insert_ddns_user(
+        &self,
+        user: &DdnsUser,
+        password: &SealedPassword,
+        audit: &AuditEntry,
+    ) -> Result<DdnsUser, DomainError> {
+        let id = self.write(|tx| {
+            let id = ddns::insert(tx, user, password)?;
+            queries::insert_audit(tx, audit, None)?;
+            Ok(id)
+        })?;
+        Ok(DdnsUser { id, ..user.clone() })
+    }
+
+    fn ddns_users(&self, customer: CustomerId) -> Result<Vec<DdnsUser>, DomainError> {
+        Ok(self.read(|c| ddns::list(c, customer))?)
+    }
+
+    fn modify_ddns_user(
+        &self,
+        customer: CustomerId,
+        target: &UserName,
+        audit: &mut AuditEntry,
+        decide: &mut DecideDdns<'_>,
+    ) -> Result<Option<DdnsUser>, DomainError> {
+        Ok(self.write(|tx| ddns::modify(tx, customer, target, audit, decide))?)
     }
 
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError> {
