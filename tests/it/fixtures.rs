@@ -12,6 +12,30 @@ use crate::helpers::{TestApp, target};
 /// Elements whose text changes from run to run.
 const VOLATILE: &[&str] = &["token", "job_id", "uid", "created_at", "updated_at", "last_login_at", "password_expiry"];
 
+/// DDNS update users' generated names (`ddns-` and 10 of `a-z2-7`), wherever they appear (info texts too).
+fn mask_generated_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("ddns-") {
+        let (head, tail) = rest.split_at(at + "ddns-".len());
+        out.push_str(head);
+        let run = tail.bytes().take_while(|b| matches!(b, b'a'..=b'z' | b'2'..=b'7')).count();
+        if run == 10 {
+            out.push('*');
+            rest = &tail[run..];
+        } else {
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A password the server generated: 20 letters and digits. Fixtures that choose one use other characters.
+fn is_generated_password(elem: &str, text: &str) -> bool {
+    elem == "password" && text.len() == 20 && text.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// A namespace-resolved rendering: one line per element/attribute/text, prefixes gone, volatile text masked.
 pub fn canonical(xml: &str) -> Result<String, String> {
     let mut r = NsReader::from_str(xml);
@@ -82,8 +106,8 @@ pub fn canonical(xml: &str) -> Result<String, String> {
 
 fn flush(out: &mut String, text: &mut String, depth: usize, elem: Option<&String>) {
     if !text.trim().is_empty() {
-        let masked = elem.is_some_and(|e| VOLATILE.contains(&e.as_str()));
-        let shown = if masked { "*" } else { text.as_str() };
+        let masked = elem.is_some_and(|e| VOLATILE.contains(&e.as_str()) || is_generated_password(e, text));
+        let shown = if masked { "*".to_owned() } else { mask_generated_names(text) };
         out.push_str(&format!("{}{:?}\n", "  ".repeat(depth), shown));
     }
     text.clear();
@@ -123,6 +147,11 @@ async fn seed() -> Template {
     let failed = app.call("BlockUser", &format!("<token>{owner}</token><user_name>owner</user_name>")).await;
     let read = app.call("GetUser", &format!("<token>{owner}</token><user_name>alice</user_name>")).await;
     let login = app.login("default", "alice", "alicepass1").await;
+    // A DDNS update user, with a chosen password (its name is generated: `{{ddns_user}}` in requests).
+    let ddns = app
+        .call("CreateUpdateUser", &format!("<token>{owner}</token><nickname>garage</nickname><password>garage-pass-1</password>"))
+        .await;
+    assert!(ddns.is_success(), "seed ddns user: {}", ddns.body);
     let store = usergate::open_store(&crate::helpers::settings(&app.dir)).expect("store");
     let hasher = usergate::auth::password::PasswordHasher::new(1).expect("hasher");
     usergate::admin::create_owner(&store, &hasher, target("other", "carol", "carolpass1")).expect("carol");
@@ -140,6 +169,8 @@ async fn seed() -> Template {
     tokens.push(("create_alice_job", jobs[0].clone()));
     tokens.extend([("failed_job", job(&failed)), ("read_job", job(&read)), ("login_job", job(&login))]);
     tokens.push(("carol_login_job", job(&carol)));
+    tokens.push(("ddns_user", ddns.data_field("user_name").expect("generated name")));
+    tokens.push(("ddns_create_job", job(&ddns)));
     Template { dir: app.stop().await, tokens }
 }
 
@@ -222,4 +253,15 @@ fn canonical_ignores_prefixes_and_masks_volatile_values() {
     assert_eq!(canonical(a), canonical(b));
     assert_ne!(canonical(a), canonical("<a:E xmlns:a='urn:y'><job_id>1</job_id><v>t</v></a:E>"));
     assert_ne!(canonical(a), canonical("<a:E xmlns:a='urn:x'><job_id>1</job_id><v>u</v></a:E>"));
+}
+
+#[test]
+fn generated_update_user_names_and_passwords_are_masked() {
+    let a = "<E><info>create: Update user ddns-abcdefgh23 created</info><password>Ab3dEf6hIj9lMn2pQr5t</password></E>";
+    let b = "<E><info>create: Update user ddns-zzzzzzzz77 created</info><password>Zb3dEf6hIj9lMn2pQr5t</password></E>";
+    assert_eq!(canonical(a), canonical(b));
+    // Chosen values are compared as they are.
+    assert_ne!(canonical("<E><password>garage-pass-1</password></E>"), canonical("<E><password>garage-pass-2</password></E>"));
+    assert_eq!(mask_generated_names("ddns-abc and ddns-abcdefghij2x"), "ddns-abc and ddns-abcdefghij2x");
+    assert_eq!(mask_generated_names("ddns-abcdefghij."), "ddns-*.");
 }
