@@ -149,7 +149,10 @@ async fn seed() -> Template {
     let login = app.login("default", "alice", "alicepass1").await;
     // A DDNS update user, with a chosen password (its name is generated: `{{ddns_user}}` in requests).
     let ddns = app
-        .call("CreateUpdateUser", &format!("<token>{owner}</token><nickname>garage</nickname><password>garage-pass-1</password>"))
+        .call(
+            "CreateUpdateUser",
+            &format!("<token>{owner}</token><nickname>garage</nickname><password>garage-pass-1</password>"),
+        )
         .await;
     assert!(ddns.is_success(), "seed ddns user: {}", ddns.body);
     let store = usergate::open_store(&crate::helpers::settings(&app.dir)).expect("store");
@@ -261,7 +264,10 @@ fn generated_update_user_names_and_passwords_are_masked() {
     let b = "<E><info>create: Update user ddns-zzzzzzzz77 created</info><password>Zb3dEf6hIj9lMn2pQr5t</password></E>";
     assert_eq!(canonical(a), canonical(b));
     // Chosen values are compared as they are.
-    assert_ne!(canonical("<E><password>garage-pass-1</password></E>"), canonical("<E><password>garage-pass-2</password></E>"));
+    assert_ne!(
+        canonical("<E><password>garage-pass-1</password></E>"),
+        canonical("<E><password>garage-pass-2</password></E>")
+    );
     assert_eq!(mask_generated_names("ddns-abc and ddns-abcdefghij2x"), "ddns-abc and ddns-abcdefghij2x");
     assert_eq!(mask_generated_names("ddns-abcdefghij."), "ddns-*.");
 }

@@ -18,4 +18,5 @@ mod robustness;
 mod session;
 mod tidy;
 mod update_user;
+mod update_users;
 mod user_lists;

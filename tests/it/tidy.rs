@@ -207,8 +207,37 @@ fn user_data_writer_follows_the_wsdl_order() {
     };
     let mut out = String::new();
     usergate::messages::user_data::write(&mut out, &user);
-    // The children of <data>, in order, repeated names collapsed.
-    let mut r = Reader::from_str(&out);
+    assert_eq!(data_children(&out), wsdl_sequence("UserData"), "UserData as written vs the WSDL");
+}
+
+fn wsdl_sequence(ty: &str) -> Vec<String> {
+    wsdl_types().get(ty).unwrap_or_else(|| panic!("WSDL lacks {ty}")).iter().map(|e| e.0.clone()).collect()
+}
+
+#[test]
+fn update_user_data_writer_follows_the_wsdl_order() {
+    use usergate::domain::ddns::{DdnsAnswer, DdnsPassword, DdnsUser, DdnsUserId, Nickname};
+    use usergate::domain::user::CustomerId;
+    use usergate::domain::values::{Timestamp, UserName};
+    let user = DdnsUser {
+        id: DdnsUserId(1),
+        customer: CustomerId(1),
+        user_name: UserName::parse("user_name", "ddns-x").expect("name"),
+        nickname: Nickname::trusted("n".into()),
+        blocked: false,
+        created_at: Timestamp(1),
+        updated_at: Timestamp(1),
+        version: 1,
+    };
+    let mut out = String::new();
+    let answer = DdnsAnswer { user, password: Some(DdnsPassword::trusted("p".into())) };
+    usergate::messages::update_users::write(&mut out, &answer);
+    assert_eq!(data_children(&out), wsdl_sequence("UpdateUserData"), "UpdateUserData as written vs the WSDL");
+}
+
+/// The children of `<data>`, in order, repeated names collapsed.
+fn data_children(out: &str) -> Vec<String> {
+    let mut r = Reader::from_str(out);
     let mut depth = 0;
     let mut names: Vec<String> = Vec::new();
     loop {
@@ -228,6 +257,5 @@ fn user_data_writer_follows_the_wsdl_order() {
             _ => {}
         }
     }
-    let wsdl: Vec<String> = wsdl_types().get("UserData").expect("UserData").iter().map(|e| e.0.clone()).collect();
-    assert_eq!(names, wsdl, "UserData as written vs the WSDL");
+    names
 }
