@@ -506,3 +506,43 @@ class AccessScenarios:
         self.assert_fails_both_ways(
             self.svc.GetJob, "NOT_FOUND", "job_id: no such job", token=self.owner_token, job_id=read.job_id
         )
+
+
+class UpdateUserScenarios:
+    """DDNS update users (CreateUpdateUser ... DeleteOneUpdateUser) through the client's generated types."""
+
+    def test_update_user_lifecycle(self):
+        resp = self.svc.CreateUpdateUser(token=self.owner_token, nickname=f"{self.CLIENT} router", password="")
+        self.assert_success(resp, "CreateUpdateUser")
+        name, generated = resp.data.user_name, resp.data.password
+        self.assertTrue(name.startswith("ddns-"), f"generated name {name!r}")
+        self.assertEqual(len(generated), 20, "a generated password is answered")
+        self.assertEqual(as_list(resp.data.group_name), ["UPDATE"], "the UPDATE group")
+        self.assertEqual(resp.data.status, "active")
+        listed = self.svc.GetUpdateUsers(token=self.owner_token)
+        self.assert_success(listed, "GetUpdateUsers")
+        mine = [u for u in as_list(field(listed, "data")) if u.user_name == name]
+        self.assertEqual(len(mine), 1, "listed once")
+        self.assertIsNone(field(mine[0], "password"), "the list never carries a password")
+        got = self.svc.GetUpdateUserPassword(token=self.owner_token, user_name=name)
+        self.assertEqual(got.data.password, generated, "the password reads back")
+        resp = self.svc.UpdateUpdateUser(token=self.owner_token, user_name=name, block="True")
+        self.assertEqual(resp.data.status, "blocked", "block=True")
+        resp = self.svc.UpdateUpdateUser(token=self.owner_token, user_name=name, password="interop-ddns-2")
+        self.assertIsNone(field(resp.data, "password"), "a chosen password is not echoed")
+        got = self.svc.GetUpdateUserPassword(token=self.owner_token, user_name=name)
+        self.assertEqual(got.data.password, "interop-ddns-2")
+        job = self.svc.GetJob(token=self.owner_token, job_id=got.job_id)
+        self.assert_success(job, "GetJob of a password read")
+        self.assertIsNone(field(job, "data"), "GetJob never answers an update user's password")
+        self.assert_fails_both_ways(
+            self.svc.UpdateUpdateUser, "INVALID_DATA", "unblock: cannot be combined with block",
+            token=self.owner_token, user_name=name, block="1", unblock="Y",
+        )
+        with self.assertRaises(self.FAULT):
+            self.svc.SessionLogin(user_name=name, customer_name=CUSTOMER, password="interop-ddns-2")
+        self.assert_success(self.svc.DeleteOneUpdateUser(token=self.owner_token, user_name=name), "DeleteOneUpdateUser")
+        self.assert_fails_both_ways(
+            self.svc.GetUpdateUserPassword, "NOT_FOUND", "user_name: no such update user",
+            token=self.owner_token, user_name=name,
+        )

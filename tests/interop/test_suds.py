@@ -122,5 +122,9 @@ class AccessTest(scenarios.AccessScenarios, SudsCase):
     pass
 
 
+class UpdateUserTest(scenarios.UpdateUserScenarios, SudsCase):
+    pass
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -107,5 +107,9 @@ class AccessTest(scenarios.AccessScenarios, ZeepCase):
     pass
 
 
+class UpdateUserTest(scenarios.UpdateUserScenarios, ZeepCase):
+    pass
+
+
 if __name__ == "__main__":
     unittest.main()
