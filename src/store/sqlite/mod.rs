@@ -1,6 +1,6 @@
-//! `SqliteStore`: the SQLite implementation of the `Store` port. One writer connection behind a mutex (every write
-//! is one IMMEDIATE transaction, audit record included), a few reader connections that see committed writes (WAL),
-//! and the job-id sequence. Methods block: callers run them on the blocking pool.
+//! `SqliteStore`: the SQLite implementation of the `Store` port. One writer connection with group commit (`writer.rs`:
+//! every write is atomic on its own, audit record included, and durable when it returns), a few reader connections
+//! that see committed writes (WAL), and the job-id sequence. Methods block: callers run them on the blocking pool.
 
 mod error;
 mod migrate;
@@ -8,15 +8,17 @@ mod queries;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use error::StoreError;
+use writer::Writer;
 
 use crate::domain::audit::{AuditEntry, JobId};
 use crate::domain::error::DomainError;
@@ -37,7 +39,7 @@ const STATEMENT_CACHE: usize = 64;
 const JOB_ID_BLOCK: i64 = 10_000;
 
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
+    writer: Writer,
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
     /// The next job id to hand out.
@@ -90,7 +92,7 @@ impl SqliteStore {
         let next = queries::job_id_floor(&conn)?.saturating_add(1);
         let ceiling = reserve_job_ids(&mut conn, next)?;
         Ok(SqliteStore {
-            writer: Mutex::new(conn),
+            writer: Writer::new(conn),
             path: path.to_owned(),
             readers: Mutex::new(Vec::new()),
             next_job: AtomicI64::new(next),
@@ -98,13 +100,9 @@ impl SqliteStore {
         })
     }
 
-    /// Runs `f` in one IMMEDIATE transaction on the writer; an error from `f` rolls it back.
-    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut conn = lock(&self.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    /// Runs `f` as one write (group commit): an error from `f` rolls back `f`'s changes only; `Ok` is durable.
+    fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.writer.write(f)
     }
 
     /// Runs `f` on a reader connection, opening one when none is idle.
@@ -127,12 +125,16 @@ impl SqliteStore {
         if id <= self.job_ceiling.load(Ordering::Acquire) {
             return Ok(JobId(id));
         }
-        let mut conn = lock(&self.writer);
-        // Another caller may have reserved a block while this one waited for the writer.
-        if id <= self.job_ceiling.load(Ordering::Acquire) {
-            return Ok(JobId(id));
-        }
-        let ceiling = reserve_job_ids(&mut conn, id)?;
+        let ceiling = self.write(|conn| {
+            // Another caller may have reserved a block while this one waited for the writer.
+            let known = self.job_ceiling.load(Ordering::Acquire);
+            if id <= known {
+                return Ok(known);
+            }
+            let ceiling = id.saturating_add(JOB_ID_BLOCK - 1);
+            queries::set_job_id_ceiling(conn, ceiling)?;
+            Ok(ceiling)
+        })?;
         self.job_ceiling.fetch_max(ceiling, Ordering::Release);
         Ok(JobId(id))
     }

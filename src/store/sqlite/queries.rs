@@ -466,7 +466,8 @@ pub(super) fn job_id_floor(conn: &Connection) -> Result<i64, StoreError> {
 
 pub(super) fn set_job_id_ceiling(conn: &Connection, ceiling: i64) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        // max(): reservations of one group-commit batch may arrive out of order; the ceiling never goes down.
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
     )?
     .execute(params![JOB_ID_CEILING, ceiling])?;
     Ok(())

@@ -145,7 +145,8 @@ fn update(mut user: User, revoke: Revoke) -> Change {
 #[test]
 fn pragmas_on_the_writer() {
     let f = fixture();
-    let conn = f.store.writer.lock().unwrap();
+    let st = f.store.writer.state();
+    let conn = &st.conn;
     let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
     let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
     let fks: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
@@ -562,4 +563,97 @@ fn hot_read_statements_are_not_prepared_again_on_every_run() {
             assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "{sql}");
         }
     }
+}
+
+/// Writers queued behind a held connection form one batch: one COMMIT for all of them.
+#[test]
+fn concurrent_writes_share_one_commit_and_are_all_durable() {
+    let f = fixture();
+    let writers = 12;
+    let commits_before = std::thread::scope(|s| {
+        let held = f.store.writer.state();
+        let before = held.commits;
+        let handles: Vec<_> = (0..writers)
+            .map(|i| {
+                let f = &f;
+                s.spawn(move || f.add(&format!("batch{i}"), "Batch", &format!("b{i}@example.org")).id)
+            })
+            .collect();
+        while f.store.writer.queued() < writers {
+            std::thread::yield_now();
+        }
+        drop(held);
+        for h in handles {
+            h.join().unwrap();
+        }
+        before
+    });
+    assert_eq!(f.store.writer.state().commits - commits_before, 1, "one transaction for the queued writers");
+    // Durable: another connection (as after a restart) sees every user and its audit record.
+    assert_eq!(f.count("SELECT COUNT(*) FROM users WHERE user_name LIKE 'batch%'"), 12);
+    assert_eq!(f.count("SELECT COUNT(*) FROM audit WHERE operation = 'CreateUser'"), 12);
+    drop(f.store);
+    let reopened = SqliteStore::open(&f.path).unwrap();
+    assert!(reopened.user_by_name(f.customer, &name("batch11")).unwrap().is_some());
+}
+
+/// A write that fails (duplicate name, or a panic) rolls back alone; its batch neighbours commit.
+#[test]
+fn a_failing_write_does_not_fail_its_batch() {
+    let f = fixture();
+    f.add("taken", "Taken", "taken@example.org");
+    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
+        let held = f.store.writer.state();
+        let mut handles = Vec::new();
+        for i in 0..9 {
+            let f = &f;
+            handles.push(s.spawn(move || {
+                let user = if i == 4 { "TAKEN".to_owned() } else { format!("ok{i}") };
+                let a = audit(&f.store, "CreateUser");
+                let rec = record(f.customer, &user, "First", "x@example.org", plain_access());
+                f.store.insert_user(&rec, &a).map(|_| ()).map_err(|e| e.code.as_str().to_owned())
+            }));
+        }
+        let f = &f;
+        let panicking = s.spawn(move || {
+            f.store.write(|conn| -> Result<(), super::StoreError> {
+                conn.execute("DELETE FROM users", [])?;
+                panic!("a bug in a write");
+            })
+        });
+        while f.store.writer.queued() < 10 {
+            std::thread::yield_now();
+        }
+        drop(held);
+        assert!(panicking.join().is_err());
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let failed: Vec<_> = results.iter().filter_map(|r| r.clone().err()).collect();
+    assert_eq!(failed, ["TARGET_EXISTS"]);
+    assert_eq!(f.count("SELECT COUNT(*) FROM users WHERE user_name LIKE 'ok%'"), 8);
+    assert_eq!(f.count("SELECT COUNT(*) FROM users"), 9, "the panicking write's DELETE was rolled back");
+    // The writer is usable after all of it.
+    f.add("after", "After", "after@example.org");
+    assert_eq!(f.count("SELECT COUNT(*) FROM users"), 10);
+}
+
+#[test]
+fn a_batch_is_bounded() {
+    let f = fixture();
+    let n = super::writer::MAX_BATCH + 10;
+    let before = std::thread::scope(|s| {
+        let held = f.store.writer.state();
+        let before = held.commits;
+        for i in 0..n {
+            let f = &f;
+            s.spawn(move || f.store.record_audit(&audit(&f.store, if i % 2 == 0 { "a" } else { "b" })).unwrap());
+        }
+        while f.store.writer.queued() < n {
+            std::thread::yield_now();
+        }
+        drop(held);
+        before
+    });
+    assert_eq!(f.store.writer.state().commits - before, 2);
+    assert_eq!(f.count("SELECT COUNT(*) FROM audit"), i64::try_from(n).unwrap());
 }
