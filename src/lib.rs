@@ -9,6 +9,7 @@ pub mod domain;
 pub mod http;
 pub mod messages;
 pub mod ops;
+pub mod seed;
 pub mod soap;
 pub mod store;
 
