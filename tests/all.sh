@@ -11,7 +11,7 @@ cargo fmt --check
 step "lints"
 cargo clippy --locked --all-targets -- -D warnings
 step "release build (used by the interop suite)"
-cargo build --locked --release
+cargo build --locked --release --bins --examples
 
 # The Rust tests, the third-party clients and the bench smoke are independent: run them side by side.
 step "cargo test + interop (zeep, suds) + bench smoke in parallel"

@@ -2,6 +2,7 @@
 //! every write is atomic on its own, audit record included, and durable when it returns), a few reader connections
 //! that see committed writes (WAL), and the job-id sequence. Methods block: callers run them on the blocking pool.
 
+mod cache;
 mod error;
 mod migrate;
 mod queries;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use cache::{Cache, Changed};
 pub use error::StoreError;
 use writer::Writer;
 
@@ -44,6 +46,8 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
     writer: Writer,
     path: PathBuf,
+    /// Sessions and their users, for the lookups of every authenticated request (`cache.rs`).
+    cache: Cache,
     /// The next job id to hand out.
     next_job: AtomicI64,
     /// The highest job id durably reserved (`meta.job_id_ceiling`): ids up to it survive a crash unreused.
@@ -88,6 +92,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             readers: Mutex::new(Vec::new()),
             writer: Writer::new(conn),
+            cache: Cache::default(),
             path: path.to_owned(),
             next_job: AtomicI64::new(next),
             job_ceiling: AtomicI64::new(ceiling),
@@ -112,6 +117,18 @@ impl SqliteStore {
             readers.push(conn);
         }
         out
+    }
+
+    /// `f` in one read transaction, so that its queries see one snapshot. BEGIN and COMMIT are cached statements
+    /// (rusqlite's `transaction()` parses them again on every call).
+    fn snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.read(|c| {
+            c.prepare_cached("BEGIN")?.execute([])?;
+            let out = f(c);
+            // A read transaction has nothing to keep or undo: COMMIT ends it either way.
+            c.prepare_cached("COMMIT")?.execute([])?;
+            out
+        })
     }
 
     fn next_job(&self) -> Result<JobId, StoreError> {
@@ -250,22 +267,20 @@ impl Store for SqliteStore {
     }
 
     fn user_by_name(&self, customer: CustomerId, name: &UserName) -> Result<Option<User>, DomainError> {
-        Ok(self.read(|c| {
-            // One snapshot for the user row and its lists.
-            let tx = c.transaction()?;
-            let user = queries::user_by_key(&tx, customer, &name.key())?;
-            tx.commit()?;
-            Ok(user)
-        })?)
+        // One snapshot for the user row and its lists.
+        Ok(self.snapshot(|c| queries::user_by_key(c, customer, &name.key()))?)
     }
 
     fn user_by_id(&self, customer: CustomerId, id: UserId) -> Result<Option<User>, DomainError> {
-        Ok(self.read(|c| {
-            let tx = c.transaction()?;
-            let user = queries::user_by_id(&tx, customer, id)?;
-            tx.commit()?;
-            Ok(user)
-        })?)
+        if let Some(user) = self.cache.user(customer, id) {
+            return Ok(Some(user));
+        }
+        let generation = self.cache.generation();
+        let user = self.snapshot(|c| queries::user_by_id(c, customer, id))?;
+        if let Some(u) = &user {
+            self.cache.put_user(generation, u);
+        }
+        Ok(user)
     }
 
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError> {
@@ -273,17 +288,14 @@ impl Store for SqliteStore {
     }
 
     fn search_users(&self, customer: CustomerId, search: Option<&str>, limit: u64) -> Result<Search, DomainError> {
-        Ok(self.read(|c| {
-            // One snapshot, so the count, the users and their lists agree.
-            let tx = c.transaction()?;
-            let n = queries::count_matching(&tx, customer, search)?;
-            let found = if n > limit {
-                Search::TooMany(n)
+        // One snapshot, so the count, the users and their lists agree.
+        Ok(self.snapshot(|c| {
+            let n = queries::count_matching(c, customer, search)?;
+            if n > limit {
+                Ok(Search::TooMany(n))
             } else {
-                Search::Found(queries::users_matching(&tx, customer, search)?)
-            };
-            tx.commit()?;
-            Ok(found)
+                Ok(Search::Found(queries::users_matching(c, customer, search)?))
+            }
         })?)
     }
 
@@ -305,19 +317,26 @@ impl Store for SqliteStore {
         audit: &mut AuditEntry,
         decide: &mut Decide<'_>,
     ) -> Result<Option<User>, DomainError> {
-        Ok(self.modify(customer, target, audit, decide)?)
+        let changed = self.modify(customer, target, audit, decide)?;
+        if let Some(user) = &changed {
+            // Committed: its sessions may have been revoked, or the user deleted, blocked, renamed...
+            self.cache.invalidate(Changed::User(user.id));
+        }
+        Ok(changed)
     }
 
     fn reset_password(&self, id: UserId, password_hash: &str, audit: &AuditEntry) -> Result<(), DomainError> {
-        Ok(self.write(|tx| {
+        self.write(|tx| {
             queries::reset_password(tx, id, password_hash, audit.at)?;
             queries::revoke_sessions(tx, id, Revoke::All)?;
             queries::insert_audit(tx, audit)
-        })?)
+        })?;
+        self.cache.invalidate(Changed::User(id));
+        Ok(())
     }
 
     fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError> {
-        Ok(self.write(|tx| {
+        self.write(|tx| {
             match login {
                 LoginRecord::Success { user_id, token_hash } => {
                     queries::login_succeeded(tx, *user_id, token_hash, audit.at)?
@@ -326,26 +345,48 @@ impl Store for SqliteStore {
                 LoginRecord::Refused => {}
             }
             queries::insert_audit(tx, audit)
-        })?)
+        })?;
+        match login {
+            // last_login_at, failed_logins and locked are part of the user.
+            LoginRecord::Success { user_id, .. } | LoginRecord::WrongPassword { user_id, .. } => {
+                self.cache.invalidate(Changed::User(*user_id));
+            }
+            LoginRecord::Refused => {}
+        }
+        Ok(())
     }
 
     fn session_by_hash(&self, hash: &TokenHash) -> Result<Option<SessionRow>, DomainError> {
-        Ok(self.read(|c| queries::session_by_hash(c, hash))?)
+        if let Some(row) = self.cache.session(&hash.0) {
+            return Ok(Some(row));
+        }
+        let generation = self.cache.generation();
+        let row = self.read(|c| queries::session_by_hash(c, hash))?;
+        if let Some(r) = &row {
+            self.cache.put_session(generation, &hash.0, r);
+        }
+        Ok(row)
     }
 
     fn touch_session(&self, id: SessionId, now: Timestamp) -> Result<(), DomainError> {
-        Ok(self.write(|tx| queries::touch_session(tx, id, now))?)
+        self.write(|tx| queries::touch_session(tx, id, now))?;
+        self.cache.invalidate(Changed::Session(id));
+        Ok(())
     }
 
     fn delete_session(&self, id: SessionId) -> Result<(), DomainError> {
-        Ok(self.write(|tx| queries::delete_session(tx, id))?)
+        self.write(|tx| queries::delete_session(tx, id))?;
+        self.cache.invalidate(Changed::Session(id));
+        Ok(())
     }
 
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError> {
-        Ok(self.write(|tx| {
+        self.write(|tx| {
             queries::delete_session(tx, id)?;
             queries::insert_audit(tx, audit)
-        })?)
+        })?;
+        self.cache.invalidate(Changed::Session(id));
+        Ok(())
     }
 
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError> {

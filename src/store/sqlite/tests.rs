@@ -661,3 +661,59 @@ fn a_batch_is_bounded() {
     assert_eq!(f.store.writer.state().commits - before, 2);
     assert_eq!(f.count("SELECT COUNT(*) FROM audit"), i64::try_from(n).unwrap());
 }
+
+/// Authenticated requests read sessions and their users through the cache; every change that ends a session or
+/// changes a user is seen at once, because the write invalidates on commit.
+#[test]
+fn cached_sessions_and_users_follow_every_change() {
+    let f = fixture();
+    let kim = f.add("kim", "Kim", "kim@example.org");
+    f.login(kim.id, "tok-kim-1");
+    f.login(kim.id, "tok-kim-2");
+    let hash = |t: &str| TokenHash(t.into());
+    // Cached now.
+    assert!(f.store.session_by_hash(&hash("tok-kim-1")).unwrap().is_some());
+    assert!(!f.store.user_by_id(f.customer, kim.id).unwrap().unwrap().blocked);
+
+    // Blocking (a modify) is seen by the next lookup of the user.
+    let (r, _) = f.modify("kim", |u| {
+        let mut u = u.clone();
+        u.blocked = true;
+        Ok(update(u, Revoke::None))
+    });
+    r.unwrap();
+    assert!(f.store.user_by_id(f.customer, kim.id).unwrap().unwrap().blocked);
+
+    // Logout ends one session, revoking ends the rest.
+    let one = f.store.session_by_hash(&hash("tok-kim-1")).unwrap().unwrap();
+    f.store.logout(one.id, &audit(&f.store, "SessionLogout")).unwrap();
+    assert!(!f.has_session("tok-kim-1"));
+    assert!(f.has_session("tok-kim-2"));
+    let (r, _) = f.modify("kim", |u| Ok(update(u.clone(), Revoke::All)));
+    r.unwrap();
+    assert!(!f.has_session("tok-kim-2"));
+
+    // A password reset, then deletion.
+    f.login(kim.id, "tok-kim-3");
+    assert!(f.has_session("tok-kim-3"));
+    f.store.reset_password(kim.id, "$argon2id$new", &audit(&f.store, "AdminResetPassword")).unwrap();
+    assert!(!f.has_session("tok-kim-3"));
+    f.login(kim.id, "tok-kim-4");
+    assert!(f.has_session("tok-kim-4"));
+    let (r, _) = f.modify("kim", |_| Ok(Change::Delete));
+    r.unwrap();
+    assert!(!f.has_session("tok-kim-4"));
+    assert!(f.store.user_by_id(f.customer, kim.id).unwrap().is_none());
+}
+
+/// Another process (an offline admin command) writes behind the cache's back: its change shows within the TTL.
+#[test]
+fn changes_by_another_process_show_within_the_ttl() {
+    let f = fixture();
+    let lee = f.add("lee", "Lee", "lee@example.org");
+    f.login(lee.id, "tok-lee");
+    assert!(f.has_session("tok-lee"));
+    f.raw().execute("DELETE FROM sessions", []).unwrap();
+    std::thread::sleep(super::cache::TTL + std::time::Duration::from_millis(50));
+    assert!(!f.has_session("tok-lee"));
+}
