@@ -288,14 +288,14 @@ impl Store for SqliteStore {
     }
 
     fn search_users(&self, customer: CustomerId, search: Option<&str>, limit: u64) -> Result<Search, DomainError> {
-        // One snapshot, so the count, the users and their lists agree.
+        // One snapshot, so the users, their lists and the count agree.
         Ok(self.snapshot(|c| {
-            let n = queries::count_matching(c, customer, search)?;
-            if n > limit {
-                Ok(Search::TooMany(n))
-            } else {
-                Ok(Search::Found(queries::users_matching(c, customer, search)?))
+            // One scan in the common case; the count (a second scan) only to report too many.
+            let users = queries::users_matching(c, customer, search, limit.saturating_add(1))?;
+            if users.len() as u64 > limit {
+                return Ok(Search::TooMany(queries::count_matching(c, customer, search)?));
             }
+            Ok(Search::Found(users))
         })?)
     }
 

@@ -56,10 +56,10 @@ pub(super) fn insert_customer(
 
 // ---- users
 
-/// Which users a list query covers: one user, or the users a search matched (same filter as the user query).
-pub(super) enum Scope<'a> {
+/// Which users a list query covers: one user, or several (their ids as a JSON array).
+pub(super) enum Scope {
     User(UserId),
-    Search { customer: CustomerId, search: Option<&'a str> },
+    Users(String),
 }
 
 fn one_user(
@@ -95,22 +95,25 @@ pub(super) fn count_matching(conn: &Connection, customer: CustomerId, search: Op
     Ok(count(n))
 }
 
-/// The matching users ordered by name, with their lists: six queries whatever the number of users.
+/// The matching users ordered by name, with their lists, at most `max` of them: one scan of the customer's users,
+/// then five list queries over the ids found (never the search again: on a large customer each scan is the cost).
 pub(super) fn users_matching(
     conn: &Connection,
     customer: CustomerId,
     search: Option<&str>,
+    max: u64,
 ) -> Result<Vec<User>, StoreError> {
     let mut users = Vec::new();
     {
         let mut stmt = conn.prepare_cached(&USER_SQL.search)?;
-        let mut found = stmt.query(params![customer.0, search])?;
+        let mut found = stmt.query(params![customer.0, search, i64::try_from(max).unwrap_or(i64::MAX)])?;
         while let Some(row) = found.next()? {
             users.push(rows::user_from_row(row)?);
         }
     }
     if !users.is_empty() {
-        load_access(conn, &Scope::Search { customer, search }, &mut users)?;
+        let ids = users.iter().map(|u| u.id.0.to_string()).collect::<Vec<_>>().join(",");
+        load_access(conn, &Scope::Users(format!("[{ids}]")), &mut users)?;
     }
     Ok(users)
 }
@@ -149,20 +152,18 @@ impl ListSql {
 // of its ORDER BY (measured: a third of GetUser's CPU went to re-parsing); the unary plus keeps the primary-key
 // search and stops that.
 pub(super) static LISTS_BY_USER: LazyLock<ListSql> = LazyLock::new(|| ListSql::new("user_id = +?1"));
-static LISTS_BY_SEARCH: LazyLock<ListSql> = LazyLock::new(|| {
-    ListSql::new(&format!("user_id IN (SELECT id FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH})"))
-});
+static LISTS_BY_IDS: LazyLock<ListSql> = LazyLock::new(|| ListSql::new("user_id IN (SELECT value FROM json_each(?1))"));
 
 fn each_row(
     conn: &Connection,
     sql: &str,
-    scope: &Scope<'_>,
+    scope: &Scope,
     mut f: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut found = match scope {
         Scope::User(id) => stmt.query([id.0])?,
-        Scope::Search { customer, search } => stmt.query(params![customer.0, search])?,
+        Scope::Users(ids) => stmt.query([ids])?,
     };
     while let Some(row) = found.next()? {
         f(row)?;
@@ -182,10 +183,10 @@ fn access_of<'u>(
 }
 
 /// Fills the access lists of `users` (all within `scope`), five queries in all.
-pub(super) fn load_access(conn: &Connection, scope: &Scope<'_>, users: &mut [User]) -> Result<(), StoreError> {
+pub(super) fn load_access(conn: &Connection, scope: &Scope, users: &mut [User]) -> Result<(), StoreError> {
     let sql: &ListSql = match scope {
         Scope::User(_) => &LISTS_BY_USER,
-        Scope::Search { .. } => &LISTS_BY_SEARCH,
+        Scope::Users(_) => &LISTS_BY_IDS,
     };
     let index: HashMap<i64, usize> = users.iter().enumerate().map(|(i, u)| (u.id.0, i)).collect();
     each_row(conn, &sql.groups, scope, |row| {
