@@ -24,15 +24,21 @@ else:
 
 
 def post(body):
-    c.request("POST", "/SOAP/", body=body.encode(), headers={"Content-Type": "text/xml; charset=utf-8"})
+    c.request("POST", "/" if kind == "bare" else "/SOAP/", body=body.encode(), headers={"Content-Type": "text/xml; charset=utf-8"})
     r = c.getresponse()
     return r.status, r.read().decode()
 
 
-status, text = post(HEAD + "<u:SessionLoginRequest><user_name>owner</user_name><customer_name>default</customer_name>"
-                    "<password>bench-password-1</password></u:SessionLoginRequest>" + TAIL)
-token = re.search(r"<token>([^<]+)</token>", text).group(1)
+if kind == "bare":
+    token = "none"
+else:
+    status, text = post(HEAD + "<u:SessionLoginRequest><user_name>owner</user_name><customer_name>default</customer_name>"
+                        "<password>bench-password-1</password></u:SessionLoginRequest>" + TAIL)
+    token = re.search(r"<token>([^<]+)</token>", text).group(1)
 bodies = {
+    # bench_tools bare: the same request, a fixed reply.
+    "bare": (HEAD + "<u:GetUserRequest><token>x</token><user_name>u0000042</user_name></u:GetUserRequest>" + TAIL, 200,
+             "<u:user_name>alice"),
     "getuser": (HEAD + f"<u:GetUserRequest><token>{token}</token><user_name>u0000042</user_name></u:GetUserRequest>"
                 + TAIL, 200, "<user_name>u0000042</user_name>"),
     "fault": (HEAD + f"<u:GetUserRequest><token>{token}</token><user_name>nosuch</user_name></u:GetUserRequest>"

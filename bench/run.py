@@ -327,7 +327,7 @@ class Bench:
                     shutil.copyfile(small, db)
                 r = self.run_scenario(sc, db, tokens["big" if sc.db == "big" else "small"], rnd)
                 results[sc.name].append(r)
-                print(f"  {sc.name}: {r['rps']:,.0f} req/s, p99 {r['p99']:.2f} ms, {r['cpu_us']:.1f} us/req, "
+                print(f"  {sc.name}: {r['rps']:,.2f} req/s, p99 {r['p99']:.2f} ms, {r['cpu_us']:.1f} us/req, "
                       f"errors {r['errors']}", flush=True)
         self.report(results, bare, commits, big_label)
         for f in self.failures:
@@ -342,6 +342,9 @@ class Bench:
         def med(rs, k):
             return statistics.median(r[k] for r in rs)
 
+        def num(x):
+            return f"{x:,.0f}" if x >= 100 else f"{x:.2f}"
+
         bare_rps = med(bare, "rps")
         print()
         print(f"{self.args.rounds} round(s), {self.args.duration} s each, {self.args.conns} connections, "
@@ -351,7 +354,7 @@ class Bench:
         print("|---|---:|---:|---:|---:|---:|---:|")
 
         def row(name, rs):
-            print(f"| {name} | {med(rs, 'rps'):,.0f} ({min(r['rps'] for r in rs):,.0f}) | "
+            print(f"| {name} | {num(med(rs, 'rps'))} ({num(min(r['rps'] for r in rs))}) | "
                   f"{med(rs, 'p50'):.2f} / {med(rs, 'p99'):.2f} | {med(rs, 'cpu_us'):.1f} | "
                   f"{max(r['rss_mb'] for r in rs):.1f} | {sum(r['errors'] for r in rs)} | "
                   f"{med(rs, 'rps') / bare_rps:.3f} |")
