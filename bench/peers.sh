@@ -3,10 +3,16 @@
 # quick-xml limit and gSOAP, with the same wrk command and pinning. Builds usergate, seeds the 1,000-user bench
 # database if needed, logs the owner in once (a token made beforehand, so the measured server's RSS is its own),
 # writes a wrk script with that token in target/bench/, and runs the harness with usergate as an EXTRA server.
-# Usage: bench/peers.sh [more env for run.sh, e.g. ROUNDS=5]. The peers must be built first (their build.sh).
+# Usage: [ROUNDS=5 ...] bench/peers.sh (the env is run.sh's). Runs the peers' build.sh first when its outputs are
+# missing from $BUILD (default ${TMPDIR:-/tmp}/peers-build, as the harness).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 peers="${PEERS:-$(cd .. && pwd)/shared/bench/peers}"
+build="${BUILD:-${TMPDIR:-/tmp}/peers-build}"
+if [ ! -x "$build/gsoap/server" ] || [ ! -x "$build/rust-target/release/rust-limits" ]; then
+    BUILD="$build" bash "$peers/build.sh"
+fi
+export BUILD="$build"
 cargo build --locked --release --quiet --bin usergate
 dir="$(pwd)/target/bench"
 mkdir -p "$dir"
