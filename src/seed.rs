@@ -84,6 +84,7 @@ pub fn seed_bench(
             changed: vec!["user_name", "password"],
             client_addr: "local".into(),
             correlation_id: String::new(),
+            info: "admin: AdminSeedBench done".into(),
         };
         store.seed_users(&records, &audit)?;
         first = last + 1;

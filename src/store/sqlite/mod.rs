@@ -9,6 +9,7 @@ mod queries;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod user_view;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ use cache::{Cache, Changed};
 pub use error::StoreError;
 use writer::Writer;
 
-use crate::domain::audit::{AuditEntry, JobId};
+use crate::domain::audit::{AuditEntry, JobId, JobRecord};
 use crate::domain::error::DomainError;
 use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
@@ -159,7 +160,7 @@ impl SqliteStore {
                 let id = queries::insert_user(conn, &user, &new.password_hash)?;
                 queries::write_access(conn, id, &user.access, false)?;
             }
-            queries::insert_audit(conn, audit)
+            queries::insert_audit(conn, audit, None)
         })?)
     }
 
@@ -178,7 +179,7 @@ impl SqliteStore {
             match decide(&user, facts).map_err(StoreError::Rejected)? {
                 Change::Delete => {
                     queries::delete_user(tx, user.id)?;
-                    queries::insert_audit(tx, audit)?;
+                    queries::insert_audit(tx, audit, None)?;
                     Ok(Some(user))
                 }
                 Change::Update { user: new, password_hash, revoke, changed } => {
@@ -209,7 +210,7 @@ impl SqliteStore {
                     }
                     queries::revoke_sessions(tx, new.id, revoke)?;
                     audit.changed = changed;
-                    queries::insert_audit(tx, audit)?;
+                    queries::insert_audit(tx, audit, Some(&new))?;
                     Ok(Some(new))
                 }
             }
@@ -301,11 +302,10 @@ impl Store for SqliteStore {
 
     fn insert_user(&self, new: &NewUserRecord, audit: &AuditEntry) -> Result<User, DomainError> {
         let mut user = new_user(new);
-        user.id = self.write(|tx| {
-            let id = queries::insert_user(tx, &user, &new.password_hash)?;
-            queries::write_access(tx, id, &user.access, false)?;
-            queries::insert_audit(tx, audit)?;
-            Ok(id)
+        self.write(|tx| {
+            user.id = queries::insert_user(tx, &user, &new.password_hash)?;
+            queries::write_access(tx, user.id, &user.access, false)?;
+            queries::insert_audit(tx, audit, Some(&user))
         })?;
         Ok(user)
     }
@@ -329,7 +329,7 @@ impl Store for SqliteStore {
         self.write(|tx| {
             queries::reset_password(tx, id, password_hash, audit.at)?;
             queries::revoke_sessions(tx, id, Revoke::All)?;
-            queries::insert_audit(tx, audit)
+            queries::insert_audit(tx, audit, None)
         })?;
         self.cache.invalidate(Changed::User(id));
         Ok(())
@@ -344,7 +344,7 @@ impl Store for SqliteStore {
                 LoginRecord::WrongPassword { user_id, lock_after } => queries::login_failed(tx, *user_id, *lock_after)?,
                 LoginRecord::Refused => {}
             }
-            queries::insert_audit(tx, audit)
+            queries::insert_audit(tx, audit, None)
         })?;
         match login {
             // last_login_at, failed_logins and locked are part of the user.
@@ -383,13 +383,17 @@ impl Store for SqliteStore {
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError> {
         self.write(|tx| {
             queries::delete_session(tx, id)?;
-            queries::insert_audit(tx, audit)
+            queries::insert_audit(tx, audit, None)
         })?;
         self.cache.invalidate(Changed::Session(id));
         Ok(())
     }
 
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError> {
-        Ok(self.write(|tx| queries::insert_audit(tx, audit))?)
+        Ok(self.write(|tx| queries::insert_audit(tx, audit, None))?)
+    }
+
+    fn job(&self, customer: CustomerId, id: JobId) -> Result<Option<JobRecord>, DomainError> {
+        Ok(self.read(|c| queries::job(c, customer, id))?)
     }
 }
