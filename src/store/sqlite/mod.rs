@@ -247,6 +247,15 @@ impl Store for SqliteStore {
         Ok(self.next_job()?)
     }
 
+    fn next_job_id_if_reserved(&self) -> Option<JobId> {
+        let ceiling = self.job_ceiling.load(Ordering::Acquire);
+        // The same counter as `next_job`: ids stay unique and increasing whichever way they are taken.
+        self.next_job
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |id| (id <= ceiling).then_some(id + 1))
+            .ok()
+            .map(JobId)
+    }
+
     fn customer_count(&self) -> Result<u64, DomainError> {
         Ok(self.read(|c| queries::customer_count(c))?)
     }

@@ -748,3 +748,22 @@ fn job_results_keep_the_answered_user_and_no_secret() {
     let kept: String = f.raw().query_row("SELECT group_concat(user_view) FROM job_results", [], |r| r.get(0)).unwrap();
     assert!(!kept.contains("argon2") && !kept.contains("correct horse"), "{kept}");
 }
+
+/// The write-free way to a job id takes from the same sequence, and only what is already durably reserved.
+#[test]
+fn job_ids_without_a_write_come_from_the_reserved_block_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("jobs.db")).unwrap();
+    assert_eq!(store.next_job_id_if_reserved(), None, "nothing is reserved before the first job id");
+    let first = store.next_job_id().unwrap();
+    let second = store.next_job_id_if_reserved().unwrap();
+    let third = store.next_job_id().unwrap();
+    assert!(first < second && second < third);
+    let mut last = third;
+    while let Some(id) = store.next_job_id_if_reserved() {
+        assert!(id > last);
+        last = id;
+    }
+    assert_eq!(last.0, first.0 + super::JOB_ID_BLOCK - 1, "the whole block, and not one id beyond it");
+    assert!(store.next_job_id().unwrap() > last, "the next block is reserved by a write");
+}
