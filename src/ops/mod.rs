@@ -78,6 +78,7 @@ impl Ctx<'_> {
         authenticate(self.app.store.as_ref(), &hash, self.app.policy.session, self.now, keep_alive)
     }
 
+    /// The audit record of a state-changing call; `info` is its success message, which GetJob answers later.
     fn audit(&self, caller: Option<&Caller>, op: Operation, target: &str, info: &str) -> AuditEntry {
         AuditEntry {
             job: self.job,
