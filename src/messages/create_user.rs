@@ -1,8 +1,8 @@
 //! CreateUserRequest: the user's name, password, access lists and profile (DynECT 3.x order, native extras last).
 
 use super::Request;
-use super::profile::Names;
 use super::common::{ACCESS_FIELDS, access, profile};
+use super::profile::Names;
 use super::reader::{FAULT_INCOMPAT, Field, Fields, TOKEN, one, opt};
 use crate::domain::DomainError;
 use crate::domain::user::{InputRules, NewUser, Password};
@@ -46,6 +46,7 @@ pub fn decode(f: &Fields, rules: &InputRules, names: Names) -> Result<Request, D
     let token = f.required("token")?.to_owned();
     let user_name = UserName::parse("user_name", f.required("user_name")?)?;
     let password = Password::parse("password", f.required("password")?, rules.min_password_chars)?;
-    let user = NewUser { user_name, password, profile: profile(f, rules.phone_required)?, access: access(f, names.groups)? };
+    let user =
+        NewUser { user_name, password, profile: profile(f, rules.phone_required)?, access: access(f, names.groups)? };
     Ok(Request::CreateUser { token, user: Box::new(user) })
 }

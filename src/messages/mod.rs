@@ -82,19 +82,55 @@ impl Operation {
 /// A decoded request: domain values, validated at the edge.
 #[derive(Debug)]
 pub enum Request {
-    SessionLogin { customer: CustomerName, user_name: UserName, password: String },
-    SessionLogout { token: String },
-    SessionIsAlive { token: String },
-    SessionKeepAlive { token: String },
-    CreateUser { token: String, user: Box<NewUser> },
-    GetUser { token: String, user_name: UserName },
-    GetUsers { token: String, search: Option<String> },
-    UpdateUser { token: String, user_name: UserName, patch: Box<UserPatch> },
-    BlockUser { token: String, user_name: UserName },
-    UnblockUser { token: String, user_name: UserName },
-    DeleteUser { token: String, user_name: UserName },
+    SessionLogin {
+        customer: CustomerName,
+        user_name: UserName,
+        password: String,
+    },
+    SessionLogout {
+        token: String,
+    },
+    SessionIsAlive {
+        token: String,
+    },
+    SessionKeepAlive {
+        token: String,
+    },
+    CreateUser {
+        token: String,
+        user: Box<NewUser>,
+    },
+    GetUser {
+        token: String,
+        user_name: UserName,
+    },
+    GetUsers {
+        token: String,
+        search: Option<String>,
+    },
+    UpdateUser {
+        token: String,
+        user_name: UserName,
+        patch: Box<UserPatch>,
+    },
+    BlockUser {
+        token: String,
+        user_name: UserName,
+    },
+    UnblockUser {
+        token: String,
+        user_name: UserName,
+    },
+    DeleteUser {
+        token: String,
+        user_name: UserName,
+    },
     /// `old_password` is required natively; DynECT has none (the token suffices).
-    UpdateUserPassword { token: String, old_password: Option<String>, password: Password },
+    UpdateUserPassword {
+        token: String,
+        old_password: Option<String>,
+        password: Password,
+    },
 }
 
 impl Request {

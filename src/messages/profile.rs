@@ -154,17 +154,15 @@ pub fn resolve(elem: &Elem) -> Result<(Profile, Operation), Fault> {
         let info = format!("version: DynECT API {version} is not served here (2.x and 3.x are)");
         return Err(in_ns(Fault::client("INVALID_VERSION", info)));
     }
-    profile
-        .operations()
-        .find(|&op| profile.request_element(op) == elem.local)
-        .map(|op| (profile, op))
-        .ok_or_else(|| {
+    profile.operations().find(|&op| profile.request_element(op) == elem.local).map(|op| (profile, op)).ok_or_else(
+        || {
             let name = elem.local.strip_suffix("Request").unwrap_or(&elem.local);
             in_ns(Fault::client(
                 "INVALID_REQUEST",
                 format!("operation: {name} is not an operation of DynECT API {version} served here"),
             ))
-        })
+        },
+    )
 }
 
 /// CreateUser in 3.x: the native table without the native-only fields.
@@ -292,7 +290,10 @@ mod tests {
         let f = resolve(&elem(dyn_ns(2, 3, 1), "BlockUserRequest")).err().map(|f| (f.err_cd, f.info));
         assert_eq!(
             f,
-            Some(("INVALID_REQUEST", "operation: BlockUser is not an operation of DynECT API 2.3.1 served here".into()))
+            Some((
+                "INVALID_REQUEST",
+                "operation: BlockUser is not an operation of DynECT API 2.3.1 served here".into()
+            ))
         );
         assert!(resolve(&elem(dyn_ns(3, 7, 16), "UnblockUserRequest")).is_ok());
         // The native names are not DynECT's.

@@ -336,7 +336,6 @@ impl Fields {
         Ok(())
     }
 
-
     fn values(&self, name: &str) -> &[Value] {
         self.index(name).map_or(&[], |i| self.values[i].as_slice())
     }

@@ -1,8 +1,8 @@
 //! UpdateUserRequest: a patch. Absent = unchanged; empty or xsi:nil = cleared; a list present replaces the list.
 
 use super::Request;
-use super::profile::Names;
 use super::common::{ACCESS_FIELDS, forbids, groups, permissions, profile_patch, zones};
+use super::profile::Names;
 use super::reader::{FAULT_INCOMPAT, Field, Fields, TOKEN, one, opt};
 use crate::domain::DomainError;
 use crate::domain::user::{InputRules, Password, UserPatch};

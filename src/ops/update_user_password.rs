@@ -7,12 +7,7 @@ use crate::domain::user::Password;
 use crate::domain::{DomainError, users};
 use crate::messages::{Data, Operation};
 
-pub fn run(
-    ctx: &Ctx<'_>,
-    token: &str,
-    old_password: Option<&str>,
-    password: &Password,
-) -> Result<Reply, DomainError> {
+pub fn run(ctx: &Ctx<'_>, token: &str, old_password: Option<&str>, password: &Password) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
     let audit = ctx.audit(Some(&caller), Operation::UpdateUserPassword, caller.user_name.as_str());
     ctx.audited(audit, |audit| {
