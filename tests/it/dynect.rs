@@ -374,3 +374,13 @@ async fn dynect_bad_input_is_refused_naming_the_field_or_operation() {
     let c = format!("<token>{token}</token><x:user_name xmlns:x='urn:x'>owner</x:user_name>");
     dyn_call(&app, V3, "GetOneUser", &c).await.assert_fault("INVALID_DATA", "user_name: unknown element");
 }
+
+#[tokio::test]
+async fn dynect_wsdl_is_served_with_our_address() {
+    let app = TestApp::spawn().await;
+    let r = app.http("GET", "/wsdl/dynect.wsdl", &[], b"").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains(&format!("location=\"http://{}/SOAP/\"", app.addr)), "soap:address rewritten");
+    assert!(r.body.contains(&format!("targetNamespace=\"{V3}\"")));
+    assert!(r.body.contains("<operation name=\"UnblockUser\">"));
+}
