@@ -76,7 +76,7 @@ fn failure_answer(
         let msgs = [Msg::error(err)];
         let (ns, response_element) = (profile.namespace(), profile.response_element(op));
         let frame = Frame { version, response_element: &response_element, ns: &ns, job_id: job.0, success: false };
-        write_response(&mut body, frame, &msgs, |_| {});
+        write_response(&mut body, frame, &msgs, |out| messages::write_failure_data(out, profile, op));
         return Answer { status: 200, content_type: version.content_type(), body };
     }
     let code = if err.code.is_caller_error() { FaultCode::Client } else { FaultCode::Server };

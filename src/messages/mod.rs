@@ -198,6 +198,18 @@ pub enum Data {
     Users(Vec<crate::domain::user::User>),
 }
 
+/// The `data` of a `status=failure` response: none, except where the schema requires one. DynECT's SessionLogin
+/// `data` is minOccurs 1 (Dyn's 2.3.1 WSDL), so a failed login answers an empty token with the version.
+pub fn write_failure_data(out: &mut String, profile: Profile, op: Operation) {
+    use crate::soap::write::{close, elem, open};
+    if let (Profile::Dynect(v), Operation::SessionLogin) = (profile, op) {
+        open(out, "data");
+        elem(out, "token", "");
+        elem(out, "version", &v.to_string());
+        close(out, "data");
+    }
+}
+
 /// Writes the `data` part of a response in `profile`'s shapes.
 pub fn write_data(out: &mut String, data: &Data, profile: Profile) {
     use crate::soap::write::{close, elem, open};
