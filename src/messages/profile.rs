@@ -91,12 +91,23 @@ impl Profile {
         }
     }
 
-    pub fn request_element(self, op: Operation) -> String {
-        format!("{}Request", self.op_name(op))
+    /// Whether `local` is the request element of `op` in this profile (`<Op>Request`), without allocating.
+    pub fn is_request_element(self, op: Operation, local: &str) -> bool {
+        local.strip_suffix("Request") == Some(self.op_name(op))
     }
 
-    pub fn response_element(self, op: Operation) -> String {
-        format!("{}Response", self.op_name(op))
+    pub fn request_element(self, op: Operation) -> Cow<'static, str> {
+        match self {
+            Profile::Native => Cow::Borrowed(op.request_element()),
+            Profile::Dynect(_) => Cow::Owned(format!("{}Request", self.op_name(op))),
+        }
+    }
+
+    pub fn response_element(self, op: Operation) -> Cow<'static, str> {
+        match self {
+            Profile::Native => Cow::Borrowed(op.response_element()),
+            Profile::Dynect(_) => Cow::Owned(format!("{}Response", self.op_name(op))),
+        }
     }
 
     /// Every operation this profile serves.
@@ -154,7 +165,7 @@ pub fn resolve(elem: &Elem) -> Result<(Profile, Operation), Fault> {
         let info = format!("version: DynECT API {version} is not served here (2.x and 3.x are)");
         return Err(in_ns(Fault::client("INVALID_VERSION", info)));
     }
-    profile.operations().find(|&op| profile.request_element(op) == elem.local).map(|op| (profile, op)).ok_or_else(
+    profile.operations().find(|&op| profile.is_request_element(op, &elem.local)).map(|op| (profile, op)).ok_or_else(
         || {
             let name = elem.local.strip_suffix("Request").unwrap_or(&elem.local);
             in_ns(Fault::client(
