@@ -418,6 +418,40 @@ mod tests {
     }
 
     #[test]
+    fn other_spellings_join_their_field_and_never_both() {
+        const TABLE: &[Field] = &[TOKEN, one("roles"), opt("newuser_name")];
+        const OTHER: &[Spelling] = &[
+            Spelling { alias: many("group_name", Kind::Text), of: "roles" },
+            Spelling { alias: opt("new_user_name"), of: "newuser_name" },
+        ];
+        let read_with = |children: &str| {
+            let xml = format!("<t:Op xmlns:t='urn:usergate:1'>{children}</t:Op>");
+            let mut r = XmlReader::new(&xml, XmlLimits::default());
+            assert!(matches!(r.next_node(), Ok(Node::Start(_))));
+            read(&mut r, Ns::Native, TABLE, OTHER)
+        };
+        let f = read_with(
+            "<token>t</token><group_name>A</group_name><group_name>B</group_name><new_user_name>n</new_user_name>",
+        )
+        .unwrap();
+        assert_eq!(f.texts("roles").collect::<Vec<_>>(), ["A", "B"], "a required field met by its other spelling");
+        assert_eq!(f.text("newuser_name"), Some("n"));
+        assert_eq!(f.text("new_user_name"), None, "read under the table's name only");
+        assert_eq!(
+            info(read_with("<token>t</token><roles>A</roles><group_name>B</group_name>")),
+            (false, "roles: given both as roles and as group_name".into())
+        );
+        assert_eq!(
+            info(read_with(
+                "<token>t</token><roles>A</roles><new_user_name>a</new_user_name><new_user_name>b</new_user_name>"
+            ))
+            .1,
+            "new_user_name: repeated"
+        );
+        assert_eq!(info(read_with("<token>t</token>")).1, "roles: required");
+    }
+
+    #[test]
     fn errors_name_the_element() {
         assert_eq!(info(decode("<token>t</token>")), (false, "user_name: required".into()));
         assert_eq!(
