@@ -4,6 +4,7 @@
 pub mod by_user_name;
 pub mod common;
 pub mod create_user;
+pub mod get_job;
 pub mod get_users;
 pub mod profile;
 pub mod reader;
@@ -11,13 +12,17 @@ pub mod session_login;
 pub mod session_token;
 pub mod update_user;
 pub mod update_user_password;
+pub mod user_access;
 pub mod user_data;
+pub mod user_permissions;
 
+use crate::domain::permission::{Permission, PermissionReport};
 use crate::domain::user::{InputRules, NewUser, Password, UserPatch};
 use crate::domain::values::{CustomerName, UserName};
 use crate::soap::xml::{Elem, XmlReader};
 use profile::Profile;
 use reader::{DecodeError, Field};
+use user_access::AccessRequest;
 
 macro_rules! operations {
     ($($op:ident),* $(,)?) => {
@@ -53,6 +58,21 @@ operations!(
     UnblockUser,
     DeleteUser,
     UpdateUserPassword,
+    AddUserGroups,
+    SetUserGroups,
+    RemoveUserGroups,
+    AddUserZones,
+    SetUserZones,
+    RemoveUserZones,
+    AddUserPermissions,
+    SetUserPermissions,
+    RemoveUserPermissions,
+    AddUserForbids,
+    SetUserForbids,
+    RemoveUserForbids,
+    GetUserPermissions,
+    CheckPermissions,
+    GetJob,
 );
 
 impl Operation {
@@ -75,6 +95,21 @@ impl Operation {
             Operation::GetUsers => get_users::FIELDS,
             Operation::UpdateUser => update_user::FIELDS,
             Operation::UpdateUserPassword => update_user_password::FIELDS,
+            Operation::AddUserGroups
+            | Operation::SetUserGroups
+            | Operation::RemoveUserGroups
+            | Operation::AddUserZones
+            | Operation::SetUserZones
+            | Operation::RemoveUserZones
+            | Operation::AddUserPermissions
+            | Operation::SetUserPermissions
+            | Operation::RemoveUserPermissions
+            | Operation::AddUserForbids
+            | Operation::SetUserForbids
+            | Operation::RemoveUserForbids => user_access::shape(self).map_or(&[], |(_, list)| list.fields()),
+            Operation::GetUserPermissions => user_permissions::GET_FIELDS,
+            Operation::CheckPermissions => user_permissions::CHECK_FIELDS,
+            Operation::GetJob => get_job::FIELDS,
         }
     }
 }
@@ -82,55 +117,33 @@ impl Operation {
 /// A decoded request: domain values, validated at the edge.
 #[derive(Debug)]
 pub enum Request {
-    SessionLogin {
-        customer: CustomerName,
-        user_name: UserName,
-        password: String,
-    },
-    SessionLogout {
-        token: String,
-    },
-    SessionIsAlive {
-        token: String,
-    },
-    SessionKeepAlive {
-        token: String,
-    },
-    CreateUser {
-        token: String,
-        user: Box<NewUser>,
-    },
-    GetUser {
-        token: String,
-        user_name: UserName,
-    },
-    GetUsers {
-        token: String,
-        search: Option<String>,
-    },
-    UpdateUser {
-        token: String,
-        user_name: UserName,
-        patch: Box<UserPatch>,
-    },
-    BlockUser {
-        token: String,
-        user_name: UserName,
-    },
-    UnblockUser {
-        token: String,
-        user_name: UserName,
-    },
-    DeleteUser {
-        token: String,
-        user_name: UserName,
-    },
-    /// `old_password` is required natively; DynECT has none (the token suffices).
-    UpdateUserPassword {
-        token: String,
-        old_password: Option<String>,
-        password: Password,
-    },
+    SessionLogin { customer: CustomerName, user_name: UserName, password: String },
+    SessionLogout { token: String },
+    SessionIsAlive { token: String },
+    SessionKeepAlive { token: String },
+    CreateUser { token: String, user: Box<NewUser> },
+    GetUser { token: String, user_name: UserName },
+    GetUsers { token: String, search: Option<String> },
+    UpdateUser { token: String, user_name: UserName, patch: Box<UserPatch> },
+    BlockUser { token: String, user_name: UserName },
+    UnblockUser { token: String, user_name: UserName },
+    DeleteUser { token: String, user_name: UserName },
+    UpdateUserPassword { token: String, old_password: Option<String>, password: Password },
+    AddUserGroups(AccessRequest),
+    SetUserGroups(AccessRequest),
+    RemoveUserGroups(AccessRequest),
+    AddUserZones(AccessRequest),
+    SetUserZones(AccessRequest),
+    RemoveUserZones(AccessRequest),
+    AddUserPermissions(AccessRequest),
+    SetUserPermissions(AccessRequest),
+    RemoveUserPermissions(AccessRequest),
+    AddUserForbids(AccessRequest),
+    SetUserForbids(AccessRequest),
+    RemoveUserForbids(AccessRequest),
+    GetUserPermissions { token: String, user_name: Option<UserName> },
+    CheckPermissions { token: String, permissions: Vec<Permission>, zone_name: Option<String> },
+    GetJob { token: String, job: crate::domain::audit::JobId },
 }
 
 impl Request {
@@ -183,6 +196,21 @@ pub fn decode(
             by_user_name::decode(&fields).map(|(token, user_name)| Request::DeleteUser { token, user_name })
         }
         Operation::UpdateUserPassword => update_user_password::decode(&fields, rules),
+        Operation::AddUserGroups
+        | Operation::SetUserGroups
+        | Operation::RemoveUserGroups
+        | Operation::AddUserZones
+        | Operation::SetUserZones
+        | Operation::RemoveUserZones
+        | Operation::AddUserPermissions
+        | Operation::SetUserPermissions
+        | Operation::RemoveUserPermissions
+        | Operation::AddUserForbids
+        | Operation::SetUserForbids
+        | Operation::RemoveUserForbids => user_access::decode(&fields, op),
+        Operation::GetUserPermissions => user_permissions::decode_get(&fields),
+        Operation::CheckPermissions => user_permissions::decode_check(&fields),
+        Operation::GetJob => get_job::decode(&fields),
     };
     typed
         .map(|request| Decoded { request, fault_incompat })
@@ -193,9 +221,15 @@ pub fn decode(
 #[derive(Debug)]
 pub enum Data {
     None,
-    Login { token: String, version: &'static str },
+    Login {
+        token: String,
+        version: &'static str,
+    },
     User(Box<crate::domain::user::User>),
     Users(Vec<crate::domain::user::User>),
+    Permissions(Box<PermissionReport>),
+    /// GetJob's recorded user, written with its xsi:type (the element is xsd:anyType).
+    TypedUser(Box<crate::domain::user::User>),
 }
 
 /// The `data` of a `status=failure` response: none, except where the schema requires one. DynECT's SessionLogin
@@ -213,10 +247,12 @@ pub fn write_failure_data(out: &mut String, profile: Profile, op: Operation) {
 /// Writes the `data` part of a response in `profile`'s shapes.
 pub fn write_data(out: &mut String, data: &Data, profile: Profile) {
     use crate::soap::write::{close, elem, open};
-    let user = |out: &mut String, u: &crate::domain::user::User| match profile.generation() {
-        None => user_data::write(out, u),
-        Some(profile::Generation::Two) => user_data::write_dynect2(out, u),
-        Some(profile::Generation::Three) => user_data::write_dynect3(out, u),
+    // `typed`: GetJob's `data` is xsd:anyType, so the user carries `xsi:type="tns:UserData"`.
+    let user = |out: &mut String, u: &crate::domain::user::User, typed: bool| match (profile.generation(), typed) {
+        (None, false) => user_data::write(out, u),
+        (None, true) => user_data::write_typed(out, u),
+        (Some(profile::Generation::Two), _) => user_data::write_dynect2(out, u, typed),
+        (Some(profile::Generation::Three), _) => user_data::write_dynect3(out, u, typed),
     };
     match data {
         Data::None => {}
@@ -230,7 +266,9 @@ pub fn write_data(out: &mut String, data: &Data, profile: Profile) {
             }
             close(out, "data");
         }
-        Data::User(u) => user(out, u),
-        Data::Users(us) => us.iter().for_each(|u| user(out, u)),
+        Data::User(u) => user(out, u, false),
+        Data::Users(us) => us.iter().for_each(|u| user(out, u, false)),
+        Data::Permissions(r) => user_permissions::write(out, r),
+        Data::TypedUser(u) => user(out, u, true),
     }
 }

@@ -53,6 +53,40 @@ fn dynect_name(op: Operation, generation: Generation) -> Option<&'static str> {
         Operation::BlockUser | Operation::UnblockUser => return None,
         Operation::DeleteUser => "DeleteOneUser",
         Operation::UpdateUserPassword => "UpdateUserPassword",
+        Operation::GetJob => "GetJob",
+        // The access lists and permission reports are 3.x's (absent from 2.3.1); same names as ours.
+        Operation::AddUserGroups
+        | Operation::SetUserGroups
+        | Operation::RemoveUserGroups
+        | Operation::AddUserZones
+        | Operation::SetUserZones
+        | Operation::RemoveUserZones
+        | Operation::AddUserPermissions
+        | Operation::SetUserPermissions
+        | Operation::RemoveUserPermissions
+        | Operation::AddUserForbids
+        | Operation::SetUserForbids
+        | Operation::RemoveUserForbids
+        | Operation::GetUserPermissions
+        | Operation::CheckPermissions
+            if generation == Generation::Three =>
+        {
+            op.name()
+        }
+        Operation::AddUserGroups
+        | Operation::SetUserGroups
+        | Operation::RemoveUserGroups
+        | Operation::AddUserZones
+        | Operation::SetUserZones
+        | Operation::RemoveUserZones
+        | Operation::AddUserPermissions
+        | Operation::SetUserPermissions
+        | Operation::RemoveUserPermissions
+        | Operation::AddUserForbids
+        | Operation::SetUserForbids
+        | Operation::RemoveUserForbids
+        | Operation::GetUserPermissions
+        | Operation::CheckPermissions => return None,
     })
 }
 
@@ -136,6 +170,7 @@ impl Profile {
             (Some(Generation::Three), Operation::UpdateUser) => DYN3_UPDATE_USER,
             (Some(Generation::Three), Operation::GetUsers) => get_users::FIELDS,
             (Some(_), Operation::UpdateUserPassword) => DYN_UPDATE_USER_PASSWORD,
+            (Some(Generation::Two), Operation::GetJob) => DYN2_GET_JOB,
             (Some(_), _) => op.request_fields(),
         }
     }
@@ -268,6 +303,10 @@ const DYN2_UPDATE_USER: &[Field] = &[
     opt("website"),
     opt("organization"),
 ];
+
+/// 2.3.1 types `job_id` as xsd:int.
+const DYN2_GET_JOB: &[Field] =
+    &[TOKEN, FAULT_INCOMPAT, Field { name: "job_id", min: 1, max: Some(1), kind: Kind::Int }];
 
 /// DynECT changes the caller's own password on the token alone: no old password in either generation.
 const DYN_UPDATE_USER_PASSWORD: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("password")];

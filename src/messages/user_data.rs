@@ -15,6 +15,17 @@ fn zone(out: &mut String, z: &Zone) {
 /// Writes `<data>...</data>` for one user.
 pub fn write(out: &mut String, u: &User) {
     open(out, "data");
+    fields(out, u);
+}
+
+/// Writes `<data xsi:type="tns:UserData">...</data>`, for an `xsd:anyType` data element (GetJob).
+pub fn write_typed(out: &mut String, u: &User) {
+    out.push_str("<data xsi:type=\"tns:UserData\">");
+    fields(out, u);
+}
+
+/// The children of UserData and the closing tag.
+fn fields(out: &mut String, u: &User) {
     elem(out, "user_name", u.user_name.as_str());
     elem_int(out, "user_id", u.id.0);
     elem(out, "uid", &u.uid);
@@ -97,9 +108,18 @@ fn status(u: &User) -> &'static str {
     if u.blocked { "blocked" } else { "active" }
 }
 
+/// `<data>`, or with `typed` `<data xsi:type="tns:UserData">` (GetJob's `data` is xsd:anyType).
+fn open_data(out: &mut String, typed: bool) {
+    if typed {
+        out.push_str("<data xsi:type=\"tns:UserData\">");
+    } else {
+        open(out, "data");
+    }
+}
+
 /// DynECT 2.3.1's UserData: `roles` is the groups comma-joined; `daan` (required, never explained by Dyn) is 0.
-pub fn write_dynect2(out: &mut String, u: &User) {
-    open(out, "data");
+pub fn write_dynect2(out: &mut String, u: &User, typed: bool) {
+    open_data(out, typed);
     elem(out, "user_name", u.user_name.as_str());
     let roles: Vec<&str> = u.access.groups.iter().map(|g| g.as_str()).collect();
     elem(out, "roles", &roles.join(","));
@@ -110,8 +130,8 @@ pub fn write_dynect2(out: &mut String, u: &User) {
 }
 
 /// DynECT 3.x's UserData: no permission, zone or forbid (GetUserPermissions answers those).
-pub fn write_dynect3(out: &mut String, u: &User) {
-    open(out, "data");
+pub fn write_dynect3(out: &mut String, u: &User, typed: bool) {
+    open_data(out, typed);
     elem(out, "user_name", u.user_name.as_str());
     elem_int(out, "user_id", u.id.0);
     for g in &u.access.groups {

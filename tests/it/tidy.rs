@@ -335,11 +335,11 @@ fn dynect_user_data_writers_follow_their_wsdls() {
     // Never written: the password (DynECT's UserData may carry it; we never do) and 2.3.1's unexplained pin.
     let never = ["password", "pin"];
     for (path, write) in [
-        (DYNECT3_WSDL, usergate::messages::user_data::write_dynect3 as fn(&mut String, &User)),
+        (DYNECT3_WSDL, usergate::messages::user_data::write_dynect3 as fn(&mut String, &User, bool)),
         (DYNECT2_WSDL, usergate::messages::user_data::write_dynect2),
     ] {
         let mut out = String::new();
-        write(&mut out, &user);
+        write(&mut out, &user, false);
         let wsdl: Vec<String> = wsdl_types_of(path)
             .get("UserData")
             .expect("UserData")
