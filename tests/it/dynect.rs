@@ -384,3 +384,78 @@ async fn dynect_wsdl_is_served_with_our_address() {
     assert!(r.body.contains(&format!("targetNamespace=\"{V3}\"")));
     assert!(r.body.contains("<operation name=\"UnblockUser\">"));
 }
+
+#[tokio::test]
+async fn dynect3_access_lists_permission_reports_and_jobs() {
+    let app = TestApp::spawn().await;
+    let token = dyn_token(&app, V3, "owner", OWNER_PASSWORD).await;
+    let c = format!(
+        "<token>{token}</token><user_name>acl</user_name><password>acl-pass-12</password>{}",
+        required_profile("acl")
+    );
+    let created = dyn_call(&app, V3, "CreateUser", &c).await;
+    assert!(created.is_success(), "{}", created.body);
+    let create_job = created.field("job_id").expect("job_id");
+
+    let edits = [
+        ("AddUserGroups", "<group_name>ADMIN</group_name>"),
+        ("SetUserGroups", "<group_name>READONLY</group_name>"),
+        ("RemoveUserGroups", "<group_name>READONLY</group_name>"),
+        ("AddUserZones", "<zone><zone_name>example.com</zone_name></zone>"),
+        ("SetUserZones", "<zone><zone_name>example.org</zone_name><recurse>N</recurse></zone>"),
+        ("RemoveUserZones", "<zone><zone_name>example.org</zone_name></zone>"),
+        ("AddUserPermissions", "<permission>UserGet</permission>"),
+        ("SetUserPermissions", "<permission>RecordGet</permission>"),
+        ("RemoveUserPermissions", "<permission>RecordGet</permission>"),
+        ("AddUserForbids", "<forbid><name>RecordDelete</name></forbid>"),
+        ("SetUserForbids", "<forbid><name>RecordAdd</name></forbid>"),
+        ("RemoveUserForbids", "<forbid><name>RecordAdd</name></forbid>"),
+    ];
+    for (op, list) in edits {
+        let r = dyn_call(&app, V3, op, &format!("<token>{token}</token><user_name>acl</user_name>{list}")).await;
+        assert!(r.is_success(), "{op}: {}", r.body);
+        let (ns, root, names) = shape(&r.body);
+        assert_eq!((ns.as_str(), root), (V3, format!("{op}Response")));
+        assert_eq!(names.first().map(String::as_str), Some("user_name"), "{op} answers 3.x UserData");
+        assert!(!names.iter().any(|n| n == "permission" || n == "zone" || n == "uid"), "{op}: {names:?}");
+    }
+    let r = dyn_call(
+        &app,
+        V3,
+        "AddUserGroups",
+        &format!("<token>{token}</token><user_name>acl</user_name><group_name>ADMIN</group_name>"),
+    )
+    .await;
+    assert_eq!(r.fields("group_name"), ["DEFAULT", "ADMIN"], "Add appends");
+    let r = dyn_call(&app, V3, "AddUserGroups", &format!("<token>{token}</token><user_name>acl</user_name>")).await;
+    r.assert_fault("MISSING_DATA", "group_name:");
+
+    let report =
+        dyn_call(&app, V3, "GetUserPermissions", &format!("<token>{token}</token><user_name>acl</user_name>")).await;
+    assert!(report.is_success(), "{}", report.body);
+    assert_eq!(shape(&report.body).2.first().map(String::as_str), Some("admin_override"));
+    assert!(report.body.contains("<allowed><name>UserLogin</name>"), "{}", report.body);
+    let check =
+        dyn_call(&app, V3, "CheckPermissions", &format!("<token>{token}</token><permission>UserAdd</permission>"))
+            .await;
+    assert!(check.is_success(), "{}", check.body);
+    assert_eq!(shape(&check.body).1, "CheckPermissionsResponse");
+
+    // GetJob replays the recorded call in the shapes of the namespace it is asked in.
+    for (ns, first_field) in [(V3, "user_id"), (V2, "roles")] {
+        let t = dyn_token(&app, ns, "owner", OWNER_PASSWORD).await;
+        let job = dyn_call(&app, ns, "GetJob", &format!("<token>{t}</token><job_id>{create_job}</job_id>")).await;
+        assert!(job.is_success(), "{}", job.body);
+        assert_eq!(job.field("job_id").as_deref(), Some(create_job.as_str()), "the recorded call's job id");
+        assert!(job.body.contains("<data xsi:type=\"tns:UserData\">"), "{}", job.body);
+        assert_eq!(shape(&job.body).2.get(1).map(String::as_str), Some(first_field), "{}", job.body);
+    }
+    let r = dyn_call(&app, V2, "GetJob", &format!("<token>{token}</token><job_id>x</job_id>")).await;
+    r.assert_fault("INVALID_DATA", "job_id: an integer expected");
+
+    // 2.3.1 has none of the access-list or report operations.
+    for op in ["AddUserGroups", "SetUserZones", "RemoveUserForbids", "GetUserPermissions", "CheckPermissions"] {
+        let r = dyn_call(&app, V2, op, &format!("<token>{token}</token>")).await;
+        r.assert_fault("INVALID_REQUEST", &format!("operation: {op} is not an operation of DynECT API 2.3.1"));
+    }
+}
