@@ -198,6 +198,19 @@ class Dyn231Scenarios:
         self.assert_failure(self.svc.SessionLogin, "INVALID_DATA", "login:", **bad)
 
 
+    def test_get_job_replays_an_earlier_call(self):
+        name = self.uname("dyn2-job")
+        created = self.svc.CreateUser(token=self.owner_token, user_name=name, password=PASSWORD, roles="", **PROFILE)
+        self.assert_success(created, "CreateUser")
+        job = self.svc.GetJob(token=self.owner_token, job_id=created.job_id)
+        self.assert_success(job, "GetJob")
+        self.assertEqual(job.job_id, created.job_id, "GetJob answers under the recorded job id")
+        # data is xsd:anyType; its xsi:type="tns:UserData" lets the client read it as a user.
+        self.assertEqual(field(job.data, "user_name"), name, f"GetJob data: {job.data}")
+        self.assertEqual(field(job.data, "roles"), "DEFAULT", "GetJob data: roles")
+        self.assert_fault(self.svc.GetJob, "NOT_FOUND", "job_id:", token=self.owner_token, job_id=999999)
+
+
 class ZeepDyn231Test(Dyn231Scenarios, DynectCase):
     CLIENT = "zeep"
     FAULT = ZeepFault
@@ -312,6 +325,39 @@ class ZeepDyn3Test(DynectCase):
         self.assert_success(self.svc.DeleteOneUser(token=self.owner_token, user_name=renamed), "DeleteOneUser")
         self.assert_fault(self.svc.BlockUser, "NOT_FOUND", "user_name:", token=self.owner_token, user_name=renamed)
         self.assert_failure(self.svc.UnblockUser, "NOT_FOUND", "user_name:", token=self.owner_token, user_name=renamed)
+
+
+    def test_access_lists_permission_report_and_job(self):
+        name = self.uname("acl")
+        created = self.svc.CreateUser(token=self.owner_token, user_name=name, password=PASSWORD, **PROFILE)
+        self.assert_success(created, "CreateUser")
+        zone = self.client.get_type(f"{{{NS3}}}PermissionZone")
+        forbid = self.client.get_type(f"{{{NS3}}}PermissionData")
+        r = self.svc.AddUserGroups(token=self.owner_token, user_name=name, group_name=["READONLY"])
+        self.assert_success(r, "AddUserGroups")
+        self.assertEqual(sorted(r.data.group_name), ["DEFAULT", "READONLY"])
+        r = self.svc.SetUserZones(token=self.owner_token, user_name=name, zone=[zone(zone_name="example.com")])
+        self.assert_success(r, "SetUserZones")
+        r = self.svc.AddUserPermissions(token=self.owner_token, user_name=name, permission=["UserAdd"])
+        self.assert_success(r, "AddUserPermissions")
+        r = self.svc.AddUserForbids(token=self.owner_token, user_name=name, forbid=[forbid(name="UserGet")])
+        self.assert_success(r, "AddUserForbids")
+        self.assert_fault(self.svc.RemoveUserGroups, "ILLEGAL_OPERATION", "group_name:", token=self.owner_token,
+                          user_name=name, group_name=["DEFAULT"])
+
+        report = self.svc.GetUserPermissions(token=self.owner_token, user_name=name)
+        self.assert_success(report, "GetUserPermissions")
+        allowed = {p.name: p.reason for p in report.data.allowed}
+        forbidden = {p.name for p in report.data.forbidden}
+        self.assertEqual(allowed.get("UserAdd"), ["user"], f"granted to the user itself: {allowed}")
+        self.assertIn("UserGet", forbidden, "forbids win over READONLY's UserGet")
+        check = self.svc.CheckPermissions(token=self.owner_token, permission=["UserAdd", "UserDelete"])
+        self.assert_success(check, "CheckPermissions")
+        self.assertEqual(sorted(p.name for p in check.data.allowed), ["UserAdd", "UserDelete"], "the owner has all")
+
+        job = self.svc.GetJob(token=self.owner_token, job_id=created.job_id)
+        self.assert_success(job, "GetJob")
+        self.assertEqual(job.data.user_name, name, f"GetJob data: {job.data}")
 
 
 class PhpDyn231Test(unittest.TestCase):
