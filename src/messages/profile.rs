@@ -165,6 +165,7 @@ impl Profile {
             (None, _) => op.request_fields(),
             (Some(Generation::Two), Operation::CreateUser) => DYN2_CREATE_USER,
             (Some(Generation::Two), Operation::UpdateUser) => DYN2_UPDATE_USER,
+            // 2.3.1's GetUsers has no `search`: token and fault_incompat only.
             (Some(Generation::Two), Operation::GetUsers) => session_token::FIELDS,
             (Some(Generation::Three), Operation::CreateUser) => DYN3_CREATE_USER,
             (Some(Generation::Three), Operation::UpdateUser) => DYN3_UPDATE_USER,
