@@ -14,7 +14,7 @@ step "release build (used by the interop suite)"
 cargo build --locked --release --bins --examples
 
 # The Rust tests, the third-party clients and the bench smoke are independent: run them side by side.
-step "cargo test + interop (zeep, suds) + bench smoke in parallel"
+step "cargo test + interop (zeep, suds, PHP SoapClient) + bench smoke in parallel"
 log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
 cargo test --locked > "$log/cargo.txt" 2>&1 &
