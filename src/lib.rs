@@ -95,6 +95,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             body_timeout: Duration::from_secs(settings.body_timeout_secs),
         },
         wsdl: http::wsdl_for(&settings.endpoint_url(addr)),
+        dynect_wsdl: http::dynect_wsdl_for(&settings.endpoint_url(addr)),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(http::serve(server, listener, async {

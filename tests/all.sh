@@ -14,7 +14,7 @@ step "release build (used by the interop suite)"
 cargo build --locked --release
 
 # The Rust tests and the third-party clients are independent: run them side by side.
-step "cargo test + interop (zeep, suds) in parallel"
+step "cargo test + interop (zeep, suds, PHP SoapClient) in parallel"
 log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
 cargo test --locked > "$log/cargo.txt" 2>&1 &

@@ -190,6 +190,7 @@ pub struct UserPatch {
     pub new_user_name: Option<UserName>,
     pub password: Option<Password>,
     pub blocked: Option<bool>,
+    pub require_pw_change: Option<bool>,
     pub profile: Vec<(ProfileField, Patch<Text>)>,
     pub groups: Option<Vec<Group>>,
     pub permissions: Option<Vec<Permission>>,

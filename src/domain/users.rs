@@ -258,6 +258,10 @@ pub fn update(
                 changed.push("status");
             }
         }
+        if let Some(flag) = patch.require_pw_change.filter(|f| *f != user.require_pw_change) {
+            next.require_pw_change = flag;
+            changed.push("require_pw_change");
+        }
         for (field, value) in &patch.profile {
             let v = match value {
                 Patch::Clear => None,

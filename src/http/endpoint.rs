@@ -6,10 +6,10 @@ use crate::app::{App, Policy};
 use crate::domain::audit::{JobId, RequestMeta};
 use crate::domain::{DomainError, ErrCode};
 use crate::messages::common::{Frame, Msg, write_response};
+use crate::messages::profile::{self, Profile};
 use crate::messages::reader::DecodeError;
 use crate::messages::{self, Operation, write_data};
 use crate::ops::{self, Ctx};
-use crate::soap::xml::NATIVE_NS;
 use crate::soap::{Fault, FaultCode, Version, envelope};
 
 /// A finished answer: HTTP status, content type and body.
@@ -62,14 +62,21 @@ fn fault_answer(mut fault: Fault, job: JobId) -> Answer {
     Answer { status: fault.http_status(), content_type: fault.version.content_type(), body }
 }
 
-/// A domain or field failure, as a fault or (with fault_incompat=1) a `status=failure` response.
-fn failure_answer(op: Operation, version: Version, fault_incompat: bool, err: &DomainError, job: JobId) -> Answer {
+/// A domain or field failure, as a fault or (with fault_incompat=1) a `status=failure` response, in the profile's
+/// namespace.
+fn failure_answer(
+    (profile, op): (Profile, Operation),
+    version: Version,
+    fault_incompat: bool,
+    err: &DomainError,
+    job: JobId,
+) -> Answer {
     if fault_incompat {
         let mut body = String::with_capacity(768);
         let msgs = [Msg::error(err)];
-        let frame =
-            Frame { version, response_element: op.response_element(), ns: NATIVE_NS, job_id: job.0, success: false };
-        write_response(&mut body, frame, &msgs, |_| {});
+        let (ns, response_element) = (profile.namespace(), profile.response_element(op));
+        let frame = Frame { version, response_element: &response_element, ns: &ns, job_id: job.0, success: false };
+        write_response(&mut body, frame, &msgs, |out| messages::write_failure_data(out, profile, op));
         return Answer { status: 200, content_type: version.content_type(), body };
     }
     let code = if err.code.is_caller_error() { FaultCode::Client } else { FaultCode::Server };
@@ -80,7 +87,7 @@ fn failure_answer(op: Operation, version: Version, fault_incompat: bool, err: &D
         info: err.info.clone(),
         source: "BLL",
         job_id: None,
-        detail_ns: NATIVE_NS,
+        detail_ns: profile.namespace(),
     };
     fault_answer(fault, job)
 }
@@ -96,6 +103,7 @@ async fn job_id(app: &Arc<App>) -> JobId {
 /// A request read as far as it could be: a typed request, or why not.
 pub struct Parsed {
     pub version: Version,
+    pub profile: Profile,
     pub op: Operation,
     pub decoded: messages::Decoded,
 }
@@ -105,7 +113,7 @@ pub struct Parsed {
 #[derive(Debug)]
 pub enum Rejected {
     Envelope(Fault),
-    Field { op: Operation, version: Version, fault_incompat: bool, error: DomainError },
+    Field { profile: Profile, op: Operation, version: Version, fault_incompat: bool, error: DomainError },
 }
 
 /// Text to typed request, without I/O: the envelope, the operation, the SOAPAction check, the message, and the
@@ -113,26 +121,25 @@ pub enum Rejected {
 pub fn read_request(text: &str, soap_action: Option<&str>, policy: &Policy) -> Result<Parsed, Rejected> {
     let mut env = envelope::open(text, policy.xml).map_err(Rejected::Envelope)?;
     let version = env.version;
-    let Some(op) = Operation::from_element(env.operation.ns, &env.operation.local) else {
-        let fault = Fault::client("INVALID_REQUEST", format!("operation: unknown operation {}", env.operation.local));
-        return Err(Rejected::Envelope(fault.in_version(version)));
-    };
+    let (profile, op) = profile::resolve(&env.operation).map_err(|f| Rejected::Envelope(f.in_version(version)))?;
+    // From here on every fault's ErrorResponse is in the namespace the request used.
+    let envelope_fault = |f: Fault| Rejected::Envelope(f.in_version(version).in_namespace(profile.namespace()));
     // Dispatch is on the body (CXF CVE-2012-3451); a SOAPAction naming another of our operations is refused.
     if let Some(named) = soap_action.and_then(Operation::from_action).filter(|named| *named != op) {
-        let info = format!("SOAPAction: names {} but the body holds {}", named.name(), op.name());
-        return Err(Rejected::Envelope(Fault::client("INVALID_REQUEST", info).in_version(version)));
+        let info = format!("SOAPAction: names {} but the body holds {}", named.name(), profile.op_name(op));
+        return Err(envelope_fault(Fault::client("INVALID_REQUEST", info)));
     }
     // Unreadable XML inside the operation is the answer at once: the reader cannot go on from there.
-    let decoded = match messages::decode(op, &env.operation, &mut env.reader, &policy.input) {
+    let decoded = match messages::decode(profile, op, &env.operation, &mut env.reader, &policy.input) {
         Ok(d) => Ok(d),
-        Err(DecodeError::Envelope(fault)) => return Err(Rejected::Envelope(fault.in_version(version))),
+        Err(DecodeError::Envelope(fault)) => return Err(envelope_fault(fault)),
         Err(DecodeError::Field { fault_incompat, error }) => {
-            Err(Rejected::Field { op, version, fault_incompat, error })
+            Err(Rejected::Field { profile, op, version, fault_incompat, error })
         }
     };
     // The rest of the envelope must be well-formed even when the message's fields were not.
-    envelope::finish(&mut env.reader, version).map_err(Rejected::Envelope)?;
-    Ok(Parsed { version, op, decoded: decoded? })
+    envelope::finish(&mut env.reader, version).map_err(envelope_fault)?;
+    Ok(Parsed { version, profile, op, decoded: decoded? })
 }
 
 /// Handles one SOAP request body in `charset`. `soap_action` is the SOAPAction header or 1.2 `action` parameter.
@@ -147,11 +154,11 @@ pub async fn handle(
         Ok(text) => text,
         Err(fault) => return fault_answer(fault, job_id(app).await),
     };
-    let Parsed { version, op, decoded } = match read_request(&text, soap_action, &app.policy) {
+    let Parsed { version, profile, op, decoded } = match read_request(&text, soap_action, &app.policy) {
         Ok(parsed) => parsed,
         Err(Rejected::Envelope(fault)) => return fault_answer(fault, job_id(app).await),
-        Err(Rejected::Field { op, version, fault_incompat, error }) => {
-            return failure_answer(op, version, fault_incompat, &error, job_id(app).await);
+        Err(Rejected::Field { profile, op, version, fault_incompat, error }) => {
+            return failure_answer((profile, op), version, fault_incompat, &error, job_id(app).await);
         }
     };
     let fault_incompat = decoded.fault_incompat;
@@ -172,18 +179,18 @@ pub async fn handle(
                 Some(r) => (r.job, r.success, r.msg),
                 None => (job, true, Msg::info(reply.info)),
             };
-            let frame =
-                Frame { version, response_element: op.response_element(), ns: NATIVE_NS, job_id: job.0, success };
-            write_response(&mut body, frame, &[msg], |out| write_data(out, &reply.data));
+            let (ns, response_element) = (profile.namespace(), profile.response_element(op));
+            let frame = Frame { version, response_element: &response_element, ns: &ns, job_id: job.0, success };
+            write_response(&mut body, frame, &[msg], |out| write_data(out, &reply.data, profile));
             Answer { status: 200, content_type: version.content_type(), body }
         }
-        Ok(Ok((job, Err(err)))) => failure_answer(op, version, fault_incompat, &err, job),
-        Ok(Err(err)) => failure_answer(op, version, fault_incompat, &err, JobId(0)),
+        Ok(Ok((job, Err(err)))) => failure_answer((profile, op), version, fault_incompat, &err, job),
+        Ok(Err(err)) => failure_answer((profile, op), version, fault_incompat, &err, JobId(0)),
         Err(join) => {
             // A panic in a handler is a Server fault; the process and the other requests carry on.
             tracing::error!(operation = op.name(), error = %join, "operation panicked");
             let err = DomainError { code: ErrCode::InternalError, info: "server: internal error".into() };
-            failure_answer(op, version, false, &err, job_id(app).await)
+            failure_answer((profile, op), version, false, &err, job_id(app).await)
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct Server {
     pub limits: HttpLimits,
     /// The native WSDL with soap:address pointing at us.
     pub wsdl: String,
+    /// The DynECT 3.x WSDL (`/wsdl/dynect.wsdl`), likewise.
+    pub dynect_wsdl: String,
 }
 
 /// The native WSDL as written, served with its soap:address rewritten.
@@ -41,6 +43,13 @@ const WSDL_ADDRESS: &str = "http://127.0.0.1:8080/SOAP/";
 
 pub fn wsdl_for(endpoint_url: &str) -> String {
     NATIVE_WSDL.replacen(WSDL_ADDRESS, endpoint_url, 1)
+}
+
+/// Our DynECT 3.x WSDL as written, served with its soap:address rewritten.
+pub const DYNECT_WSDL: &str = include_str!("../../wsdl/dynect.wsdl");
+
+pub fn dynect_wsdl_for(endpoint_url: &str) -> String {
+    DYNECT_WSDL.replacen(WSDL_ADDRESS, endpoint_url, 1)
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests (at most 10 s).

@@ -1,4 +1,5 @@
-//! Routes: POST SOAP on `/SOAP/`, `/SOAP` and `/`; the WSDL at `?wsdl` and `/wsdl/usergate.wsdl`; `/healthz`.
+//! Routes: POST SOAP on `/SOAP/`, `/SOAP` and `/`; the WSDLs at `?wsdl`, `/wsdl/usergate.wsdl` and
+//! `/wsdl/dynect.wsdl`; `/healthz`.
 //! Body size and time limits are applied here, before any XML is read.
 
 use std::convert::Infallible;
@@ -89,6 +90,7 @@ pub async fn route(server: Arc<Server>, peer: SocketAddr, req: Request<Incoming>
     let reply = match (req.method(), path) {
         (&Method::GET, p) if is_soap_path(p) && wants_wsdl => wsdl(&server.wsdl),
         (&Method::GET, "/wsdl/usergate.wsdl") => wsdl(&server.wsdl),
+        (&Method::GET, "/wsdl/dynect.wsdl") => wsdl(&server.dynect_wsdl),
         (&Method::GET, "/healthz") => plain(StatusCode::OK, "ok\n"),
         (&Method::POST, p) if is_soap_path(p) => soap(&server, peer, req).await,
         (_, p) if is_soap_path(p) => {

@@ -23,13 +23,13 @@ fn zone(z: &RawZone) -> Result<Zone, DomainError> {
     Zone::parse(&z.zone_name, z.recurse.as_deref())
 }
 
-/// `group_name` as repeated elements or one comma-joined string (DynECT's help shows `'ADMIN,OWNER'`).
-pub fn groups(f: &Fields) -> Result<Vec<Group>, DomainError> {
-    f.texts("group_name")
+/// Groups as repeated elements or one comma-joined string (DynECT's help shows `'ADMIN,OWNER'`; 2.3.1's `roles`).
+pub fn groups(f: &Fields, name: &str) -> Result<Vec<Group>, DomainError> {
+    f.texts(name)
         .flat_map(|t| t.split(','))
         .map(str::trim)
         .filter(|g| !g.is_empty())
-        .map(|g| Group::parse("group_name", g))
+        .map(|g| Group::parse(name, g))
         .collect()
 }
 
@@ -52,8 +52,8 @@ pub fn forbids(f: &Fields) -> Result<Vec<Forbid>, DomainError> {
         .collect()
 }
 
-pub fn access(f: &Fields) -> Result<Access, DomainError> {
-    Ok(Access { groups: groups(f)?, permissions: permissions(f)?, zones: zones(f)?, forbids: forbids(f)? })
+pub fn access(f: &Fields, groups_name: &str) -> Result<Access, DomainError> {
+    Ok(Access { groups: groups(f, groups_name)?, permissions: permissions(f)?, zones: zones(f)?, forbids: forbids(f)? })
 }
 
 /// A whole profile for CreateUser: required fields present and non-empty, optional ones validated when given.

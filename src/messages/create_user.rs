@@ -2,6 +2,7 @@
 
 use super::Request;
 use super::common::{ACCESS_FIELDS, access, profile};
+use super::profile::Names;
 use super::reader::{FAULT_INCOMPAT, Field, Fields, TOKEN, one, opt};
 use crate::domain::DomainError;
 use crate::domain::user::{InputRules, NewUser, Password};
@@ -37,10 +38,15 @@ pub const FIELDS: &[Field] = &[
     opt("notes"),
 ];
 
-pub fn decode(f: &Fields, rules: &InputRules) -> Result<Request, DomainError> {
+/// How many elements at the end of `FIELDS` are native-only (DynECT 3.x ends at `organization`).
+pub const NATIVE_EXTRAS: usize = 3;
+
+/// `names.groups` is where the groups are: repeated `group_name`, or DynECT 2.3.1's comma-joined `roles`.
+pub fn decode(f: &Fields, rules: &InputRules, names: Names) -> Result<Request, DomainError> {
     let token = f.required("token")?.to_owned();
     let user_name = UserName::parse("user_name", f.required("user_name")?)?;
     let password = Password::parse("password", f.required("password")?, rules.min_password_chars)?;
-    let user = NewUser { user_name, password, profile: profile(f, rules.phone_required)?, access: access(f)? };
+    let user =
+        NewUser { user_name, password, profile: profile(f, rules.phone_required)?, access: access(f, names.groups)? };
     Ok(Request::CreateUser { token, user: Box::new(user) })
 }

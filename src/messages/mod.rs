@@ -1,11 +1,12 @@
-//! Typed requests and responses of the WSDL operations (`wsdl/usergate.wsdl`): one file per message shape, the shared
-//! reader, and the response writer. Knows XML shapes, not SQL.
+//! Typed requests and responses of the WSDL operations (`wsdl/usergate.wsdl`, `wsdl/dynect.wsdl`): one file per
+//! message shape, the shared reader, the profiles, and the response writer. Knows XML shapes, not SQL.
 
 pub mod by_user_name;
 pub mod common;
 pub mod create_user;
 pub mod get_job;
 pub mod get_users;
+pub mod profile;
 pub mod reader;
 pub mod session_login;
 pub mod session_token;
@@ -20,7 +21,8 @@ use crate::domain::ddns::{DdnsAnswer, DdnsEdit, DdnsPassword, DdnsUser, Nickname
 use crate::domain::permission::{Permission, PermissionReport};
 use crate::domain::user::{InputRules, NewUser, Password, UserPatch};
 use crate::domain::values::{CustomerName, UserName};
-use crate::soap::xml::{Elem, Ns, XmlReader};
+use crate::soap::xml::{Elem, XmlReader};
+use profile::Profile;
 use reader::{DecodeError, Field};
 use user_access::AccessRequest;
 
@@ -81,14 +83,6 @@ operations!(
 );
 
 impl Operation {
-    /// The operation a Body element names, if it is one of ours.
-    pub fn from_element(ns: Ns, local: &str) -> Option<Operation> {
-        if ns != Ns::Native {
-            return None;
-        }
-        Operation::ALL.iter().copied().find(|op| op.request_element() == local)
-    }
-
     /// The operation a SOAPAction (`urn:usergate:1#Op`, quoted or not) names, if it names one of ours.
     pub fn from_action(action: &str) -> Option<Operation> {
         let a = action.trim().trim_matches('"');
@@ -96,7 +90,7 @@ impl Operation {
         Operation::ALL.iter().copied().find(|op| op.name() == name)
     }
 
-    /// The xsd:sequence of the request, as the decoder reads it.
+    /// The xsd:sequence of the native request, as the decoder reads it (`Profile::request_fields` for the others).
     pub fn request_fields(self) -> &'static [Field] {
         match self {
             Operation::SessionLogin => session_login::FIELDS,
@@ -145,7 +139,7 @@ pub enum Request {
     BlockUser { token: String, user_name: UserName },
     UnblockUser { token: String, user_name: UserName },
     DeleteUser { token: String, user_name: UserName },
-    UpdateUserPassword { token: String, old_password: String, password: Password },
+    UpdateUserPassword { token: String, old_password: Option<String>, password: Password },
     AddUserGroups(AccessRequest),
     SetUserGroups(AccessRequest),
     RemoveUserGroups(AccessRequest),
@@ -186,16 +180,23 @@ pub struct Decoded {
     pub fault_incompat: bool,
 }
 
-/// Reads the operation element (its Start already read by the envelope) into a typed request.
-pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRules) -> Result<Decoded, DecodeError> {
-    let fields = reader::read(r, elem.ns, op.request_fields())?;
+/// Reads the operation element (its Start already read by the envelope) into a typed request, in `profile`'s shapes.
+pub fn decode(
+    profile: Profile,
+    op: Operation,
+    elem: &Elem,
+    r: &mut XmlReader<'_>,
+    rules: &InputRules,
+) -> Result<Decoded, DecodeError> {
+    let fields = reader::read(r, elem.ns, profile.request_fields(op), profile.spellings(op))?;
+    let names = profile.names();
     let fault_incompat = fields.fault_incompat();
     let typed = match op {
         Operation::SessionLogin => session_login::decode(&fields),
         Operation::SessionLogout => session_token::token(&fields).map(|token| Request::SessionLogout { token }),
         Operation::SessionIsAlive => session_token::token(&fields).map(|token| Request::SessionIsAlive { token }),
         Operation::SessionKeepAlive => session_token::token(&fields).map(|token| Request::SessionKeepAlive { token }),
-        Operation::CreateUser => create_user::decode(&fields, rules),
+        Operation::CreateUser => create_user::decode(&fields, rules, names),
         Operation::GetUser => {
             by_user_name::decode(&fields).map(|(token, user_name)| Request::GetUser { token, user_name })
         }
@@ -206,7 +207,7 @@ pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRu
             by_user_name::decode(&fields).map(|(token, user_name)| Request::UnblockUser { token, user_name })
         }
         Operation::GetUsers => get_users::decode(&fields),
-        Operation::UpdateUser => update_user::decode(&fields, rules),
+        Operation::UpdateUser => update_user::decode(&fields, rules, names),
         Operation::DeleteUser => {
             by_user_name::decode(&fields).map(|(token, user_name)| Request::DeleteUser { token, user_name })
         }
@@ -259,22 +260,45 @@ pub enum Data {
     UpdateUsers(Vec<DdnsUser>),
 }
 
-/// Writes the `data` part of a response.
-pub fn write_data(out: &mut String, data: &Data) {
+/// The `data` of a `status=failure` response: none, except where the schema requires one. DynECT's SessionLogin
+/// `data` is minOccurs 1 (Dyn's 2.3.1 WSDL), so a failed login answers an empty token with the version.
+pub fn write_failure_data(out: &mut String, profile: Profile, op: Operation) {
     use crate::soap::write::{close, elem, open};
+    if let (Profile::Dynect(v), Operation::SessionLogin) = (profile, op) {
+        open(out, "data");
+        elem(out, "token", "");
+        elem(out, "version", &v.to_string());
+        close(out, "data");
+    }
+}
+
+/// Writes the `data` part of a response in `profile`'s shapes.
+pub fn write_data(out: &mut String, data: &Data, profile: Profile) {
+    use crate::soap::write::{close, elem, open};
+    // `typed`: GetJob's `data` is xsd:anyType, so the user carries `xsi:type="tns:UserData"`.
+    let user = |out: &mut String, u: &crate::domain::user::User, typed: bool| match (profile.generation(), typed) {
+        (None, false) => user_data::write(out, u),
+        (None, true) => user_data::write_typed(out, u),
+        (Some(profile::Generation::Two), _) => user_data::write_dynect2(out, u, typed),
+        (Some(profile::Generation::Three), _) => user_data::write_dynect3(out, u, typed),
+    };
     match data {
         Data::None => {}
         Data::Login { token, version } => {
             open(out, "data");
             elem(out, "token", token);
-            elem(out, "version", version);
+            // A DynECT client is told the API version it speaks, the one in its namespace.
+            match profile {
+                Profile::Native => elem(out, "version", version),
+                Profile::Dynect(v) => elem(out, "version", &v.to_string()),
+            }
             close(out, "data");
         }
-        Data::User(u) => user_data::write(out, u),
-        Data::Users(us) => us.iter().for_each(|u| user_data::write(out, u)),
+        Data::User(u) => user(out, u, false),
+        Data::Users(us) => us.iter().for_each(|u| user(out, u, false)),
         Data::Permissions(r) => user_permissions::write(out, r),
-        Data::TypedUser(u) => user_data::write_typed(out, u),
-        Data::UpdateUser(a) => update_users::write(out, a),
-        Data::UpdateUsers(us) => us.iter().for_each(|u| update_users::write_user(out, u, None)),
+        Data::TypedUser(u) => user(out, u, true),
+        Data::UpdateUser(a) => update_users::write(out, &a.user, a.password.as_ref(), profile.generation()),
+        Data::UpdateUsers(us) => us.iter().for_each(|u| update_users::write(out, u, None, profile.generation())),
     }
 }

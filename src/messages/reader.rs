@@ -87,9 +87,24 @@ fn is_child(ns: Ns, op_ns: Ns) -> bool {
     ns == Ns::None || ns == op_ns
 }
 
+/// Another generation's name for a field of the table (DynECT 2.3.1 `newuser_name` for 3.x `new_user_name`): read
+/// as that field, with its own cardinality; both spellings in one request is INVALID_DATA naming the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spelling {
+    pub alias: Field,
+    /// The name in the table.
+    pub of: &'static str,
+}
+
 /// Reads the children of the operation element whose Start was just read, up to its End.
-pub fn read(r: &mut XmlReader<'_>, op_ns: Ns, spec: &'static [Field]) -> Result<Fields, DecodeError> {
-    let mut values: Vec<Vec<Value>> = vec![Vec::new(); spec.len()];
+pub fn read(
+    r: &mut XmlReader<'_>,
+    op_ns: Ns,
+    spec: &'static [Field],
+    spellings: &'static [Spelling],
+) -> Result<Fields, DecodeError> {
+    let field_at = |i: usize| if i < spec.len() { spec[i] } else { spellings[i - spec.len()].alias };
+    let mut values: Vec<Vec<Value>> = vec![Vec::new(); spec.len() + spellings.len()];
     let mut problem: Option<DomainError> = None;
     loop {
         match r.next_node()? {
@@ -102,14 +117,19 @@ pub fn read(r: &mut XmlReader<'_>, op_ns: Ns, spec: &'static [Field]) -> Result<
                 problem.get_or_insert(DomainError::invalid("request", "text outside an element"));
             }
             Node::Start(e) => {
-                let slot = spec.iter().position(|f| f.name == e.local).filter(|_| is_child(e.ns, op_ns));
+                let slot = spec
+                    .iter()
+                    .position(|f| f.name == e.local)
+                    .or_else(|| spellings.iter().position(|s| s.alias.name == e.local).map(|j| spec.len() + j))
+                    .filter(|_| is_child(e.ns, op_ns));
                 let Some(i) = slot else {
                     problem.get_or_insert(DomainError::invalid(&e.local, "unknown element"));
                     r.skip_element()?;
                     continue;
                 };
-                let value = match spec[i].kind {
-                    Kind::Text | Kind::Int => match r.read_text(spec[i].name) {
+                let field = field_at(i);
+                let value = match field.kind {
+                    Kind::Text | Kind::Int => match r.read_text(field.name) {
                         Ok(text) => Value::Text { text, nil: e.nil },
                         Err(ContentError::Unexpected(info)) => {
                             problem.get_or_insert(DomainError { code: ErrCode::InvalidData, info });
@@ -138,13 +158,31 @@ pub fn read(r: &mut XmlReader<'_>, op_ns: Ns, spec: &'static [Field]) -> Result<
             }
         }
     }
-    let fields = Fields { spec, values };
+    let mut fields = Fields { spec, values };
     let fault_incompat = fields.fault_incompat();
-    if let Some(error) = problem {
-        return Err(DecodeError::Field { fault_incompat, error });
-    }
-    fields.check().map_err(|error| DecodeError::Field { fault_incompat, error })?;
+    let checked = match problem {
+        Some(error) => Err(error),
+        None => fields.check(spellings),
+    };
+    checked.map_err(|error| DecodeError::Field { fault_incompat, error })?;
     Ok(fields)
+}
+
+fn check_each(f: Field, vals: &[Value]) -> Result<(), DomainError> {
+    if f.max.is_some_and(|m| vals.len() > m as usize) {
+        return Err(DomainError::invalid(f.name, "repeated"));
+    }
+    if f.kind == Kind::Int {
+        for v in vals {
+            if let Value::Text { text, .. } = v
+                && !text.is_empty()
+                && text.trim().parse::<i64>().is_err()
+            {
+                return Err(DomainError::invalid(f.name, "an integer expected"));
+            }
+        }
+    }
+    Ok(())
 }
 
 enum Nested {
@@ -272,23 +310,27 @@ impl Fields {
         self.text("fault_incompat").is_some_and(|t| t.trim() == "1")
     }
 
-    fn check(&self) -> Result<(), DomainError> {
-        for (f, vals) in self.spec.iter().zip(&self.values) {
-            if f.max.is_some_and(|m| vals.len() > m as usize) {
-                return Err(DomainError::invalid(f.name, "repeated"));
+    /// Cardinalities and integers, each spelling by its own field; then the other spellings join their field.
+    fn check(&mut self, spellings: &[Spelling]) -> Result<(), DomainError> {
+        let fields = self.spec.iter().copied().chain(spellings.iter().map(|s| s.alias));
+        for (f, vals) in fields.zip(&self.values) {
+            check_each(f, vals)?;
+        }
+        let alias_values = self.values.split_off(self.spec.len());
+        for (s, vals) in spellings.iter().zip(alias_values) {
+            let Some(i) = self.index(s.of) else { continue };
+            if vals.is_empty() {
+                continue;
             }
+            if !self.values[i].is_empty() {
+                let info = format_args!("given both as {} and as {}", s.of, s.alias.name);
+                return Err(DomainError::invalid(s.of, info));
+            }
+            self.values[i] = vals;
+        }
+        for (f, vals) in self.spec.iter().zip(&self.values) {
             if vals.len() < f.min as usize {
                 return Err(DomainError::missing(f.name));
-            }
-            if f.kind == Kind::Int {
-                for v in vals {
-                    if let Value::Text { text, .. } = v
-                        && !text.is_empty()
-                        && text.trim().parse::<i64>().is_err()
-                    {
-                        return Err(DomainError::invalid(f.name, "an integer expected"));
-                    }
-                }
             }
         }
         Ok(())
@@ -355,7 +397,7 @@ mod tests {
         );
         let mut r = XmlReader::new(&xml, XmlLimits::default());
         assert!(matches!(r.next_node(), Ok(Node::Start(_))));
-        read(&mut r, Ns::Native, SPEC)
+        read(&mut r, Ns::Native, SPEC, &[])
     }
 
     fn info(r: Result<Fields, DecodeError>) -> (bool, String) {
@@ -373,6 +415,40 @@ mod tests {
         assert!(f.present("phone"));
         assert_eq!(f.zones("zone").next().map(|z| z.zone_name.as_str()), Some("z"));
         assert!(!f.fault_incompat());
+    }
+
+    #[test]
+    fn other_spellings_join_their_field_and_never_both() {
+        const TABLE: &[Field] = &[TOKEN, one("roles"), opt("newuser_name")];
+        const OTHER: &[Spelling] = &[
+            Spelling { alias: many("group_name", Kind::Text), of: "roles" },
+            Spelling { alias: opt("new_user_name"), of: "newuser_name" },
+        ];
+        let read_with = |children: &str| {
+            let xml = format!("<t:Op xmlns:t='urn:usergate:1'>{children}</t:Op>");
+            let mut r = XmlReader::new(&xml, XmlLimits::default());
+            assert!(matches!(r.next_node(), Ok(Node::Start(_))));
+            read(&mut r, Ns::Native, TABLE, OTHER)
+        };
+        let f = read_with(
+            "<token>t</token><group_name>A</group_name><group_name>B</group_name><new_user_name>n</new_user_name>",
+        )
+        .unwrap();
+        assert_eq!(f.texts("roles").collect::<Vec<_>>(), ["A", "B"], "a required field met by its other spelling");
+        assert_eq!(f.text("newuser_name"), Some("n"));
+        assert_eq!(f.text("new_user_name"), None, "read under the table's name only");
+        assert_eq!(
+            info(read_with("<token>t</token><roles>A</roles><group_name>B</group_name>")),
+            (false, "roles: given both as roles and as group_name".into())
+        );
+        assert_eq!(
+            info(read_with(
+                "<token>t</token><roles>A</roles><new_user_name>a</new_user_name><new_user_name>b</new_user_name>"
+            ))
+            .1,
+            "new_user_name: repeated"
+        );
+        assert_eq!(info(read_with("<token>t</token>")).1, "roles: required");
     }
 
     #[test]

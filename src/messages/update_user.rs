@@ -2,6 +2,7 @@
 
 use super::Request;
 use super::common::{ACCESS_FIELDS, forbids, groups, permissions, profile_patch, zones};
+use super::profile::Names;
 use super::reader::{FAULT_INCOMPAT, Field, Fields, TOKEN, one, opt};
 use crate::domain::DomainError;
 use crate::domain::user::{InputRules, Password, UserPatch};
@@ -48,10 +49,23 @@ fn unclearable<'f>(f: &'f Fields, name: &str) -> Result<Option<&'f str>, DomainE
     }
 }
 
-pub fn decode(f: &Fields, rules: &InputRules) -> Result<Request, DomainError> {
+/// Y/N (DynECT), true/false, 1/0, in any case.
+fn flag(name: &str, v: &str) -> Result<bool, DomainError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "y" | "true" | "1" => Ok(true),
+        "n" | "false" | "0" => Ok(false),
+        _ => Err(DomainError::invalid(name, "Y or N expected")),
+    }
+}
+
+/// `names` says where the rename and the groups are (DynECT 2.3.1 spells them `newuser_name` and `roles`).
+pub fn decode(f: &Fields, rules: &InputRules, names: Names) -> Result<Request, DomainError> {
     let token = f.required("token")?.to_owned();
     let user_name = UserName::parse("user_name", f.required("user_name")?)?;
-    let new_user_name = unclearable(f, "new_user_name")?.map(|n| UserName::parse("new_user_name", n)).transpose()?;
+    let rename = names.new_user_name;
+    let new_user_name = unclearable(f, rename)?.map(|n| UserName::parse(rename, n)).transpose()?;
+    // Only DynECT 3.x carries it; absent elsewhere.
+    let require_pw_change = unclearable(f, "require_pw_change")?.map(|v| flag("require_pw_change", v)).transpose()?;
     let password =
         unclearable(f, "password")?.map(|p| Password::parse("password", p, rules.min_password_chars)).transpose()?;
     let blocked = match unclearable(f, "status")? {
@@ -64,8 +78,9 @@ pub fn decode(f: &Fields, rules: &InputRules) -> Result<Request, DomainError> {
         new_user_name,
         password,
         blocked,
+        require_pw_change,
         profile: profile_patch(f, rules.phone_required)?,
-        groups: f.present("group_name").then(|| groups(f)).transpose()?,
+        groups: f.present(names.groups).then(|| groups(f, names.groups)).transpose()?,
         permissions: f.present("permission").then(|| permissions(f)).transpose()?,
         zones: f.present("zone").then(|| zones(f)).transpose()?,
         forbids: f.present("forbid").then(|| forbids(f)).transpose()?,

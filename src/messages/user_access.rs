@@ -68,7 +68,7 @@ pub fn decode(f: &Fields, op: Operation) -> Result<Request, DomainError> {
     let token = f.required("token")?.to_owned();
     let user_name = UserName::parse("user_name", f.required("user_name")?)?;
     let items = match list {
-        List::Groups => AccessItems::Groups(groups(f)?),
+        List::Groups => AccessItems::Groups(groups(f, "group_name")?),
         List::Zones => AccessItems::Zones(zones(f)?),
         List::Permissions => AccessItems::Permissions(permissions(f)?),
         List::Forbids => AccessItems::Forbids(forbids(f)?),

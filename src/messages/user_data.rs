@@ -1,5 +1,5 @@
-//! UserData: the `data` of every user response, in the order fixed for the life of `urn:usergate:1`.
-//! Never the password, its hash or a TOTP key.
+//! UserData: the `data` of every user response, natively in the order fixed for the life of `urn:usergate:1`, and in
+//! DynECT 2.3.1's and 3.x's orders. Never the password, its hash or a TOTP key.
 
 use crate::domain::user::{ProfileField, User};
 use crate::domain::values::Zone;
@@ -52,7 +52,7 @@ fn fields(out: &mut String, u: &User) {
             elem(out, f.name(), v.as_str());
         }
     }
-    elem(out, "status", if u.blocked { "blocked" } else { "active" });
+    elem(out, "status", status(u));
     elem_bool(out, "active", u.active);
     elem_bool(out, "locked", u.locked);
     elem_bool(out, "hold", u.hold);
@@ -70,5 +70,74 @@ fn fields(out: &mut String, u: &User) {
         elem(out, "last_login_at", &t.to_rfc3339());
     }
     elem_int(out, "version", u.version);
+    close(out, "data");
+}
+
+/// DynECT's profile fields, in its UserData order (both generations); the native-only ones are left out.
+pub const DYNECT_PROFILE: [ProfileField; 16] = [
+    ProfileField::Nickname,
+    ProfileField::FirstName,
+    ProfileField::LastName,
+    ProfileField::Phone,
+    ProfileField::Fax,
+    ProfileField::Email,
+    ProfileField::NotifyEmail,
+    ProfileField::PagerEmail,
+    ProfileField::Address,
+    ProfileField::Address2,
+    ProfileField::City,
+    ProfileField::State,
+    ProfileField::PostCode,
+    ProfileField::Country,
+    ProfileField::Website,
+    ProfileField::Organization,
+];
+
+/// Optional fields only when set; required ones always (empty if a legacy row lacks one), as the schema wants.
+fn dynect_profile(out: &mut String, u: &User) {
+    for f in DYNECT_PROFILE {
+        match u.profile.get(f) {
+            Some(v) => elem(out, f.name(), v.as_str()),
+            None if f.required() => elem(out, f.name(), ""),
+            None => {}
+        }
+    }
+}
+
+fn status(u: &User) -> &'static str {
+    if u.blocked { "blocked" } else { "active" }
+}
+
+/// `<data>`, or with `typed` `<data xsi:type="tns:UserData">` (GetJob's `data` is xsd:anyType).
+fn open_data(out: &mut String, typed: bool) {
+    if typed {
+        out.push_str("<data xsi:type=\"tns:UserData\">");
+    } else {
+        open(out, "data");
+    }
+}
+
+/// DynECT 2.3.1's UserData: `roles` is the groups comma-joined; `daan` (required, never explained by Dyn) is 0.
+pub fn write_dynect2(out: &mut String, u: &User, typed: bool) {
+    open_data(out, typed);
+    elem(out, "user_name", u.user_name.as_str());
+    let roles: Vec<&str> = u.access.groups.iter().map(|g| g.as_str()).collect();
+    elem(out, "roles", &roles.join(","));
+    dynect_profile(out, u);
+    elem_int(out, "daan", 0);
+    elem(out, "status", status(u));
+    close(out, "data");
+}
+
+/// DynECT 3.x's UserData: no permission, zone or forbid (GetUserPermissions answers those).
+pub fn write_dynect3(out: &mut String, u: &User, typed: bool) {
+    open_data(out, typed);
+    elem(out, "user_name", u.user_name.as_str());
+    elem_int(out, "user_id", u.id.0);
+    for g in &u.access.groups {
+        elem(out, "group_name", g.as_str());
+    }
+    dynect_profile(out, u);
+    elem(out, "status", status(u));
     close(out, "data");
 }

@@ -130,7 +130,7 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::UnblockUser { token, user_name } => unblock_user::run(ctx, &token, &user_name),
         Request::DeleteUser { token, user_name } => delete_user::run(ctx, &token, &user_name),
         Request::UpdateUserPassword { token, old_password, password } => {
-            update_user_password::run(ctx, &token, &old_password, &password)
+            update_user_password::run(ctx, &token, old_password.as_deref(), &password)
         }
         Request::AddUserGroups(r) => add_user_groups::run(ctx, r),
         Request::SetUserGroups(r) => set_user_groups::run(ctx, r),

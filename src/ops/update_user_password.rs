@@ -1,4 +1,5 @@
-//! UpdateUserPassword: UserChangepw; the caller's own password, old one required; other sessions die.
+//! UpdateUserPassword: UserChangepw; the caller's own password, the old one checked when given (native requires it,
+//! DynECT has none); other sessions die.
 
 use super::{Ctx, Reply};
 use crate::domain::permission::{authorize, gate};
@@ -6,7 +7,7 @@ use crate::domain::user::Password;
 use crate::domain::{DomainError, users};
 use crate::messages::{Data, Operation};
 
-pub fn run(ctx: &Ctx<'_>, token: &str, old_password: &str, password: &Password) -> Result<Reply, DomainError> {
+pub fn run(ctx: &Ctx<'_>, token: &str, old_password: Option<&str>, password: &Password) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
     let audit = ctx.audit(
         Some(&caller),
@@ -16,11 +17,11 @@ pub fn run(ctx: &Ctx<'_>, token: &str, old_password: &str, password: &Password) 
     );
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserChangepw>(&caller)?;
-        let verify = |stored: &str| ctx.app.hasher.verify(old_password, Some(stored));
+        let verify = |stored: &str| old_password.is_some_and(|old| ctx.app.hasher.verify(old, Some(stored)));
         let user = users::change_own_password(
             ctx.app.store.as_ref(),
             &by,
-            Some(&verify),
+            old_password.map(|_| &verify as &dyn Fn(&str) -> bool),
             password,
             &|p| super::hash(ctx, p),
             audit,

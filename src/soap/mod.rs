@@ -5,6 +5,7 @@ pub mod envelope;
 pub mod write;
 pub mod xml;
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use write::{close, elem, open};
@@ -45,7 +46,7 @@ pub struct Fault {
     pub source: &'static str,
     pub job_id: Option<i64>,
     /// The namespace of the `ErrorResponse` element: the profile the request used.
-    pub detail_ns: &'static str,
+    pub detail_ns: Cow<'static, str>,
 }
 
 impl Fault {
@@ -57,8 +58,14 @@ impl Fault {
             info: info.into(),
             source: "API-B",
             job_id: None,
-            detail_ns: xml::NATIVE_NS,
+            detail_ns: Cow::Borrowed(xml::NATIVE_NS),
         }
+    }
+
+    /// The `ErrorResponse` in the namespace the request's operation used (a DynECT one, say).
+    pub fn in_namespace(mut self, ns: Cow<'static, str>) -> Self {
+        self.detail_ns = ns;
+        self
     }
 
     pub fn client(err_cd: &'static str, info: impl Into<String>) -> Self {

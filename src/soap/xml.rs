@@ -12,6 +12,41 @@ pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 pub const NATIVE_NS: &str = "urn:usergate:1";
 pub const WSA_NS: &str = "http://www.w3.org/2005/08/addressing";
+/// DynECT's namespaces are `https://api2.dynect.net/wsdl/<x.y.z>/Dynect/`, one per API version.
+pub const DYNECT_NS_PREFIX: &str = "https://api2.dynect.net/wsdl/";
+pub const DYNECT_NS_SUFFIX: &str = "/Dynect/";
+
+/// The `x.y.z` of a DynECT namespace. Only canonical numbers are read (no sign, no leading zero), so that writing
+/// it back gives the very namespace the request used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DynectVersion {
+    pub major: u16,
+    pub minor: u16,
+    pub patch: u16,
+}
+
+impl DynectVersion {
+    /// The version of a DynECT namespace URI, if it is one.
+    pub fn from_namespace(uri: &str) -> Option<DynectVersion> {
+        let version = uri.strip_prefix(DYNECT_NS_PREFIX)?.strip_suffix(DYNECT_NS_SUFFIX)?;
+        let mut parts = version.split('.').map(|p| {
+            let canonical = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p == "0" || !p.starts_with('0'));
+            if canonical { p.parse::<u16>().ok() } else { None }
+        });
+        let v = DynectVersion { major: parts.next()??, minor: parts.next()??, patch: parts.next()?? };
+        parts.next().is_none().then_some(v)
+    }
+
+    pub fn namespace(self) -> String {
+        format!("{DYNECT_NS_PREFIX}{self}{DYNECT_NS_SUFFIX}")
+    }
+}
+
+impl std::fmt::Display for DynectVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
 
 /// Caps from design.md section 6 (CXF/WCF-level defaults; reference/hardening.md).
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +92,8 @@ pub enum Ns {
     Native,
     Xsi,
     Wsa,
+    /// A `https://api2.dynect.net/wsdl/<x.y.z>/Dynect/` namespace.
+    Dynect(DynectVersion),
     Other,
 }
 
@@ -69,7 +106,7 @@ fn classify(res: &ResolveResult<'_>) -> Result<Ns, XmlError> {
             NATIVE_NS => Ns::Native,
             XSI_NS => Ns::Xsi,
             WSA_NS => Ns::Wsa,
-            _ => Ns::Other,
+            other => DynectVersion::from_namespace(other).map_or(Ns::Other, Ns::Dynect),
         },
         ResolveResult::Unknown(p) => {
             return Err(XmlError::Malformed(format!("undeclared namespace prefix {p}")));
@@ -333,6 +370,25 @@ mod tests {
                 Node::Eof => return Ok(n),
                 _ => n += 1,
             }
+        }
+    }
+
+    #[test]
+    fn dynect_namespaces_round_trip() {
+        let v = DynectVersion::from_namespace("https://api2.dynect.net/wsdl/3.7.16/Dynect/");
+        assert_eq!(v, Some(DynectVersion { major: 3, minor: 7, patch: 16 }));
+        assert_eq!(v.map(DynectVersion::namespace).as_deref(), Some("https://api2.dynect.net/wsdl/3.7.16/Dynect/"));
+        for not in [
+            "https://api2.dynect.net/wsdl/current/Dynect/",
+            "https://api2.dynect.net/wsdl/3.07.16/Dynect/",
+            "https://api2.dynect.net/wsdl/3.7/Dynect/",
+            "https://api2.dynect.net/wsdl/3.7.16.1/Dynect/",
+            "https://api2.dynect.net/wsdl/3.7.+1/Dynect/",
+            "https://api2.dynect.net/wsdl/3.7.99999/Dynect/",
+            "http://api2.dynect.net/wsdl/3.7.16/Dynect/",
+            "https://api2.dynect.net/wsdl/3.7.16/Dynect",
+        ] {
+            assert_eq!(DynectVersion::from_namespace(not), None, "{not}");
         }
     }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/interop/run.sh: owns running the real-client interop tests (zeep, suds) against a built usergate binary.
+# tests/interop/run.sh: owns running the real-client interop tests (zeep, suds; on the DynECT WSDLs also PHP
+# SoapClient) against a built usergate binary.
 # Usage: bash tests/interop/run.sh   (USERGATE_BIN overrides target/release/usergate; nothing is built here)
 set -euo pipefail
 
@@ -42,8 +43,8 @@ export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
 
 cd "$here"
-# Both modules in one unittest run; the last line is the plain "interop: N passed, N failed" summary.
-"$venv/bin/python" - test_zeep test_suds <<'PY'
+# All modules in one unittest run; the last line is the plain "interop: N passed, N failed" summary.
+"$venv/bin/python" - test_zeep test_suds test_dynect <<'PY'
 import sys
 import unittest
 

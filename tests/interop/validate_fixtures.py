@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""Checks the native fixture corpus against the contract: the xsd:schema inside wsdl/usergate.wsdl.
+"""Checks the fixture corpus against the contracts: the xsd:schema inside the matching WSDL.
 
 Usage: python tests/interop/validate_fixtures.py [--strict] [repo_root]
 
-For every fixtures/native/<Operation>/<case>.{request,response}.xml:
+fixtures/native/ is checked against wsdl/usergate.wsdl; fixtures/dynect/<version>/ against Dyn's own 2.3.1 WSDL
+(fixtures/third_party/Dynect-2.3.1.wsdl, kept unchanged) for 2.x versions and against wsdl/dynect.wsdl for 3.x, in
+the namespace https://api2.dynect.net/wsdl/<version>/Dynect/ (the WSDL's own version; other versions are skipped).
+DynECT cases named ok_other_spelling_* carry the other generation's spelling of a field (accepted beyond the
+schema); they are checked with that field renamed to the version's spelling.
+
+For every <tree>/<Operation>/<case>.{request,response}.xml:
   - requests (placeholders such as {{owner_token}} replaced by dummy values) of cases whose response is a success
     must validate as their global element (<Op>Request). Requests of failure cases are deliberately wrong and are
     skipped. A case without a response file yet counts as a success case when its name starts with `ok_`.
@@ -30,6 +36,14 @@ import xmlschema
 from lxml import etree
 
 NATIVE_NS = "urn:usergate:1"
+DYNECT_NS = "https://api2.dynect.net/wsdl/{}/Dynect/"
+# The WSDL of each DynECT generation, and the version whose namespace it declares.
+DYNECT_WSDLS = {"2": ("fixtures/third_party/Dynect-2.3.1.wsdl", "2.3.1"), "3": ("wsdl/dynect.wsdl", "3.7.16")}
+# ok_other_spelling_* cases: the other generation's name -> this generation's.
+OTHER_SPELLINGS = {
+    "2": {"group_name": "roles", "new_user_name": "newuser_name"},
+    "3": {"roles": "group_name", "newuser_name": "new_user_name"},
+}
 SOAP_ENVS = ("http://schemas.xmlsoap.org/soap/envelope/", "http://www.w3.org/2003/05/soap-envelope")
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -45,12 +59,19 @@ class Invalid(Exception):
     """The file is not what the contract says it should be."""
 
 
-def load_schema(repo: Path) -> xmlschema.XMLSchema:
+class Contract:
+    """One WSDL's schema and target namespace, plus the renames its ok_other_spelling_* cases need."""
+
+    def __init__(self, schema: xmlschema.XMLSchema, ns: str, spellings: dict[str, str] | None = None):
+        self.schema, self.ns, self.spellings = schema, ns, spellings or {}
+
+
+def load_schema(repo: Path, wsdl_path: str = "wsdl/usergate.wsdl") -> xmlschema.XMLSchema:
     """The WSDL's xsd:schema as a standalone schema, with the WSDL's namespace declarations carried onto it."""
-    wsdl = etree.parse(str(repo / "wsdl" / "usergate.wsdl"), PARSER)
+    wsdl = etree.parse(str(repo / wsdl_path), PARSER)
     found = wsdl.getroot().find(f".//{{{XSD_NS}}}schema")
     if found is None:
-        raise SystemExit("wsdl/usergate.wsdl holds no xsd:schema")
+        raise SystemExit(f"{wsdl_path} holds no xsd:schema")
     nsmap = dict(wsdl.getroot().nsmap)
     nsmap.update(found.nsmap)
     schema = etree.Element(found.tag, attrib=dict(found.attrib), nsmap=nsmap)
@@ -103,19 +124,22 @@ def standalone(el: etree._Element) -> etree._Element:
     return etree.fromstring(etree.tostring(el), PARSER)
 
 
-def errors_as(schema: xmlschema.XMLSchema, el: etree._Element, name: str) -> list[str]:
-    """Schema errors of `el` validated as the global element `name` of the native namespace."""
-    if namespace(el) != NATIVE_NS or local(el) != name:
-        return [f"element is {el.tag}, expected {{{NATIVE_NS}}}{name}"]
+def errors_as(contract: Contract, el: etree._Element, name: str) -> list[str]:
+    """Schema errors of `el` validated as the global element `name` of the contract's namespace."""
+    schema = contract.schema
+    if namespace(el) != contract.ns or local(el) != name:
+        return [f"element is {el.tag}, expected {{{contract.ns}}}{name}"]
     if name not in schema.elements:
         return [f"the schema has no global element {name}"]
     return [f"{e.path}: {e.reason}" for e in schema.iter_errors(standalone(el))]
 
 
-def normalized(schema: xmlschema.XMLSchema, el: etree._Element) -> tuple[etree._Element, list[str]]:
-    """A copy of a request element with its descendants unqualified and in schema order; says what it changed."""
+def normalized(contract: Contract, el: etree._Element, rename: bool = False) -> tuple[etree._Element, list[str]]:
+    """A copy of a request element with its descendants unqualified and in schema order (and, with `rename`, the
+    other generation's spellings renamed); says what it changed."""
+    schema, ns = contract.schema, contract.ns
     changes: set[str] = set()
-    nsmap = {"tns": NATIVE_NS, "xsi": XSI_NS, "xsd": XSD_NS}
+    nsmap = {"tns": ns, "xsi": XSI_NS, "xsd": XSD_NS}
 
     def order_of(decl) -> list[str]:
         content = getattr(getattr(decl, "type", None), "content", None)
@@ -134,22 +158,28 @@ def normalized(schema: xmlschema.XMLSchema, el: etree._Element) -> tuple[etree._
             if k == f"{{{XSI_NS}}}type" and ":" in v:
                 prefix, lname = v.split(":", 1)
                 uri = src.nsmap.get(prefix)
-                v = f"xsd:{lname}" if uri == XSD_NS else f"tns:{lname}" if uri == NATIVE_NS else v
+                v = f"xsd:{lname}" if uri == XSD_NS else f"tns:{lname}" if uri == ns else v
             dst.set(k, v)
         dst.text = src.text
         kids = elements(src)
+        if rename and src is el:
+            for c in kids:
+                if namespace(c) in (None, ns) and local(c) in contract.spellings:
+                    changes.add(f"{local(c)} read as {contract.spellings[local(c)]}")
+                    c.tag = contract.spellings[local(c)]
         order = order_of(decl)
         rank = {n: i for i, n in enumerate(order)}
         ordered = sorted(kids, key=lambda c: rank.get(local(c), len(order)))
         if [local(c) for c in ordered] != [local(c) for c in kids]:
             changes.add("children reordered")
         for c in ordered:
-            if namespace(c) == NATIVE_NS:
+            if namespace(c) == ns:
                 changes.add("children unqualified")
-            tag = local(c) if namespace(c) in (None, NATIVE_NS) else c.tag
+            tag = local(c) if namespace(c) in (None, ns) else c.tag
             copy_into(c, etree.SubElement(dst, tag), child_decl(decl, local(c)))
 
-    root = etree.Element(f"{{{NATIVE_NS}}}{local(el)}", nsmap=nsmap)
+    el = copy.deepcopy(el)
+    root = etree.Element(f"{{{ns}}}{local(el)}", nsmap=nsmap)
     copy_into(el, root, schema.elements.get(local(el)))
     return root, sorted(changes)
 
@@ -168,7 +198,7 @@ def response_kind(path: Path) -> str | None:
     return "success" if status is not None and (status.text or "").strip() == "success" else "failure"
 
 
-def check_request(schema, path: Path, op: str, strict: bool) -> tuple[str, str]:
+def check_request(contract: Contract, path: Path, op: str, strict: bool) -> tuple[str, str]:
     case = path.name[: -len(".request.xml")]
     kind = response_kind(path.with_name(f"{case}.response.xml"))
     expected_valid = kind == "success" if kind is not None else case.startswith("ok_")
@@ -177,17 +207,20 @@ def check_request(schema, path: Path, op: str, strict: bool) -> tuple[str, str]:
         return "SKIP", f"invalid on purpose ({why})"
     el = body_child(read_xml(path)[0])
     name = f"{op}Request"
-    errs = errors_as(schema, el, name)
-    if not errs:
+    other_spelling = case.startswith("ok_other_spelling_")
+    errs = errors_as(contract, el, name)
+    if not errs and not other_spelling:
         return "OK", name
-    if not strict and namespace(el) == NATIVE_NS and local(el) == name:
-        fixed, changes = normalized(schema, el)
-        if changes and not errors_as(schema, fixed, name):
+    if other_spelling and not errs:
+        raise Invalid("an ok_other_spelling_ case that needs no other spelling")
+    if (not strict or other_spelling) and namespace(el) == contract.ns and local(el) == name:
+        fixed, changes = normalized(contract, el, rename=other_spelling)
+        if changes and not errors_as(contract, fixed, name):
             return "OK", f"{name} (lenient: {', '.join(changes)})"
     raise Invalid("; ".join(errs[:5]))
 
 
-def check_response(schema, path: Path, op: str) -> tuple[str, str]:
+def check_response(contract: Contract, path: Path, op: str) -> tuple[str, str]:
     root, note = read_xml(path)
     first = body_child(root)
     http = note.removeprefix("<!--").removesuffix("-->").strip() if note else "no HTTP line"
@@ -198,13 +231,13 @@ def check_response(schema, path: Path, op: str) -> tuple[str, str]:
         er = next((c for c in elements(detail) if local(c) == "ErrorResponse"), None)
         if er is None:
             raise Invalid("Fault detail holds no ErrorResponse")
-        errs = errors_as(schema, er, "ErrorResponse")
+        errs = errors_as(contract, er, "ErrorResponse")
         if errs:
             raise Invalid("; ".join(errs[:5]))
         cd = er.findtext("msgs/err_cd") or "?"
         return "OK", f"Fault/ErrorResponse {cd} ({http})"
     name = f"{op}Response"
-    errs = errors_as(schema, first, name)
+    errs = errors_as(contract, first, name)
     if errs:
         raise Invalid("; ".join(errs[:5]))
     status = (first.findtext("status") or "").strip()
@@ -212,35 +245,57 @@ def check_response(schema, path: Path, op: str) -> tuple[str, str]:
     return "OK", f"{name} status={status}{' ' + cd if cd else ''} ({http})"
 
 
+def trees(repo: Path) -> list[tuple[Path, Contract | None, str]]:
+    """(fixture directory, its contract or None to skip it, why skipped) for the native tree and each DynECT version."""
+    out: list[tuple[Path, Contract | None, str]] = [(repo / "fixtures" / "native", Contract(load_schema(repo), NATIVE_NS), "")]
+    loaded: dict[str, xmlschema.XMLSchema] = {}
+    for version_dir in sorted((repo / "fixtures" / "dynect").glob("*")):
+        version = version_dir.name
+        major = version.split(".")[0]
+        if major not in DYNECT_WSDLS or DYNECT_WSDLS[major][1] != version:
+            out.append((version_dir, None, f"no WSDL declares the namespace of DynECT {version}"))
+            continue
+        wsdl_path = DYNECT_WSDLS[major][0]
+        if wsdl_path not in loaded:
+            loaded[wsdl_path] = load_schema(repo, wsdl_path)
+        out.append((version_dir, Contract(loaded[wsdl_path], DYNECT_NS.format(version), OTHER_SPELLINGS[major]), ""))
+    return out
+
+
 def main(argv: list[str]) -> int:
     strict = "--strict" in argv
     args = [a for a in argv if a != "--strict"]
     repo = Path(args[0]) if args else Path(__file__).resolve().parents[2]
     try:
-        schema = load_schema(repo)
+        contracts = trees(repo)
     except (OSError, etree.XMLSyntaxError, xmlschema.XMLSchemaException) as e:
-        print(f"cannot load the schema from {repo / 'wsdl' / 'usergate.wsdl'}: {e}")
+        print(f"cannot load a schema under {repo}: {e}")
         return 2
-    files = sorted((repo / "fixtures" / "native").glob("**/*.xml"))
     counts = {"OK": 0, "SKIP": 0, "FAIL": 0}
     responses = 0
-    for path in files:
-        rel = path.relative_to(repo)
-        op = path.parent.name
-        try:
-            if path.name.endswith(".request.xml"):
-                verdict, what = check_request(schema, path, op, strict)
-            elif path.name.endswith(".response.xml"):
-                responses += 1
-                verdict, what = check_response(schema, path, op)
-            else:
-                verdict, what = "SKIP", "neither a request nor a response"
-        except Invalid as e:
-            verdict, what = "FAIL", str(e)
-        counts[verdict] += 1
-        print(f"{verdict:<4}  {rel}: {what}")
+    total = 0
+    for tree, contract, why in contracts:
+        files = sorted(tree.glob("**/*.xml"))
+        total += len(files)
+        for path in files:
+            rel = path.relative_to(repo)
+            op = path.parent.name
+            try:
+                if contract is None:
+                    verdict, what = "SKIP", why
+                elif path.name.endswith(".request.xml"):
+                    verdict, what = check_request(contract, path, op, strict)
+                elif path.name.endswith(".response.xml"):
+                    responses += 1
+                    verdict, what = check_response(contract, path, op)
+                else:
+                    verdict, what = "SKIP", "neither a request nor a response"
+            except Invalid as e:
+                verdict, what = "FAIL", str(e)
+            counts[verdict] += 1
+            print(f"{verdict:<4}  {rel}: {what}")
     print(
-        f"\n{len(files)} files: {counts['OK']} valid, {counts['SKIP']} skipped, {counts['FAIL']} invalid; "
+        f"\n{total} files: {counts['OK']} valid, {counts['SKIP']} skipped, {counts['FAIL']} invalid; "
         f"{responses} response files (need at least {MIN_RESPONSES})"
     )
     if responses < MIN_RESPONSES:

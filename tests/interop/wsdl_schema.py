@@ -25,7 +25,9 @@ def _errors(validator, element):
 
 
 class ReplyChecker:
-    def __init__(self, wsdl_url):
+    def __init__(self, wsdl_url, ns=NS):
+        # The namespace of the fault detail's ErrorResponse: the WSDL's target namespace.
+        self.ns = ns
         # Loading also validates the WSDL document itself against the WSDL 1.1 schema.
         wsdl = Wsdl11Document(wsdl_url)
         # One set of schemas: the envelope's lax wildcards (Body, detail) then validate the payload with the WSDL's
@@ -50,8 +52,7 @@ class ReplyChecker:
         except etree.XMLSyntaxError as e:
             self.violations.append(f"reply is not XML: {e}\n    reply: {reply!r}")
 
-    @staticmethod
-    def _payload(envelope, problems):
+    def _payload(self, envelope, problems):
         body = envelope.find(f"{{{SOAP11_ENV}}}Body")
         if body is None or len(body) == 0:
             problems.append("no SOAP 1.1 Body content")
@@ -59,7 +60,7 @@ class ReplyChecker:
         payload = body[0]
         if payload.tag != f"{{{SOAP11_ENV}}}Fault":
             return payload
-        detail = payload.find(f"detail/{{{NS}}}ErrorResponse")
+        detail = payload.find(f"detail/{{{self.ns}}}ErrorResponse")
         if detail is None:
             problems.append("Fault without detail/tns:ErrorResponse")
         return detail

@@ -1,5 +1,6 @@
-//! Replays `fixtures/native/<Operation>/<case>.request.xml` against a freshly seeded server and compares the answer
-//! with `<case>.response.xml`, namespace-aware, with volatile values masked. `UPDATE_FIXTURES=1` rewrites them.
+//! Replays `fixtures/native/<Operation>/<case>.request.xml` and `fixtures/dynect/<version>/<Operation>/...` against a
+//! freshly seeded server and compares the answer with `<case>.response.xml`, namespace-aware, with volatile values
+//! masked. `UPDATE_FIXTURES=1` rewrites them.
 
 use std::path::{Path, PathBuf};
 
@@ -193,25 +194,44 @@ fn cases(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// `<!-- soapaction: X -->` on the first line sets SOAPAction (empty = no header); else the operation's own.
-fn soap_action(request: &str, op: &str) -> Option<String> {
+/// The DynECT cases: `fixtures/dynect/<version>/<Operation>/<case>.request.xml`.
+fn dynect_cases(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(versions) = std::fs::read_dir(root) else { return out };
+    for v in versions.flatten() {
+        out.extend(cases(&v.path()));
+    }
+    out.sort();
+    out
+}
+
+/// `<!-- soapaction: X -->` on the first line sets SOAPAction (empty = no header); else the operation's own
+/// (natively `urn:usergate:1#<Operation>`; DynECT has one for every operation).
+fn soap_action(request: &str, op: &str, dynect: bool) -> Option<String> {
     let first = request.lines().next().unwrap_or("").trim();
     if let Some(rest) = first.strip_prefix("<!-- soapaction:") {
         let v = rest.trim_end_matches("-->").trim();
         return (!v.is_empty()).then(|| v.to_owned());
+    }
+    if dynect {
+        return Some("\"https://api2.dynect.net/SOAP/\"".to_owned());
     }
     Some(format!("\"urn:usergate:1#{op}\""))
 }
 
 #[tokio::test]
 async fn fixtures_replay() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/native");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let update = std::env::var_os("UPDATE_FIXTURES").is_some_and(|v| v == "1");
-    let all = cases(&root);
-    assert!(all.len() >= 40, "at least 40 fixture cases, found {}", all.len());
+    let native = cases(&fixtures.join("native"));
+    assert!(native.len() >= 40, "at least 40 native fixture cases, found {}", native.len());
+    let dynect = dynect_cases(&fixtures.join("dynect"));
+    assert!(dynect.len() >= 50, "at least 50 DynECT fixture cases, found {}", dynect.len());
+    let all: Vec<(PathBuf, bool)> =
+        native.into_iter().map(|p| (p, false)).chain(dynect.into_iter().map(|p| (p, true))).collect();
     let mut failures = Vec::new();
     let template = seed().await;
-    for req_path in &all {
+    for (req_path, is_dynect) in &all {
         let op =
             req_path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let raw = std::fs::read_to_string(req_path).expect("read request");
@@ -220,7 +240,7 @@ async fn fixtures_replay() {
         for (k, v) in &template.tokens {
             body = body.replace(&format!("{{{{{k}}}}}"), v);
         }
-        let action = soap_action(&raw, &op);
+        let action = soap_action(&raw, &op, *is_dynect);
         let resp = app.post_xml(&body, action.as_deref()).await;
         app.stop().await;
         let resp_path = PathBuf::from(req_path.to_string_lossy().replace(".request.xml", ".response.xml"));

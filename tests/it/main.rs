@@ -7,6 +7,7 @@ mod audit;
 mod block_delete;
 mod cli;
 mod create_user;
+mod dynect;
 mod envelope;
 mod escalation;
 mod fixtures;
