@@ -595,3 +595,111 @@ fn job_results_keep_the_answered_user_and_no_secret() {
     let kept: String = f.raw().query_row("SELECT group_concat(user_view) FROM job_results", [], |r| r.get(0)).unwrap();
     assert!(!kept.contains("argon2") && !kept.contains("correct horse"), "{kept}");
 }
+
+mod update_users {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use crate::domain::ddns::{DdnsChange, DdnsUser, DdnsUserId, Nickname, SealedPassword};
+
+    fn ddns(customer: CustomerId, user_name: &str) -> DdnsUser {
+        DdnsUser {
+            id: DdnsUserId(0),
+            customer,
+            user_name: name(user_name),
+            nickname: Nickname::trusted("router".into()),
+            blocked: false,
+            created_at: NOW,
+            updated_at: NOW,
+            version: 1,
+        }
+    }
+
+    fn sealed(b: u8) -> SealedPassword {
+        SealedPassword(vec![1, b, b, b])
+    }
+
+    #[test]
+    fn one_name_space_with_ordinary_users_per_customer() {
+        let f = fixture();
+        let exists = DomainError::new(ErrCode::TargetExists, "user_name", "already exists");
+        f.add("bob", "Bob", "bob@example.org");
+        let a = audit(&f.store, "CreateUpdateUser");
+        assert_eq!(f.store.insert_ddns_user(&ddns(f.customer, "BOB"), &sealed(1), &a).unwrap_err(), exists);
+        assert_eq!(f.audit_rows(a.job.0), 0, "the failed insert left no audit record");
+        let a = audit(&f.store, "CreateUpdateUser");
+        let made = f.store.insert_ddns_user(&ddns(f.customer, "ddns-a"), &sealed(1), &a).unwrap();
+        assert!(made.id.0 > 0);
+        let a = audit(&f.store, "CreateUpdateUser");
+        assert_eq!(f.store.insert_ddns_user(&ddns(f.customer, "DDNS-A"), &sealed(2), &a).unwrap_err(), exists);
+        // Ordinary users cannot take the name, by insert or by rename.
+        let a = audit(&f.store, "CreateUser");
+        let err = f.store.insert_user(&record(f.customer, "Ddns-A", "D", "d@example.org", plain_access()), &a);
+        assert_eq!(err.unwrap_err(), exists);
+        let (r, _) = f.modify("bob", |u| {
+            let mut next = u.clone();
+            next.user_name = name("ddns-A");
+            Ok(update(next, Revoke::None))
+        });
+        assert_eq!(r.unwrap_err(), DomainError::new(ErrCode::TargetExists, "new_user_name", "already exists"));
+        // Another customer has its own name space.
+        let other = f.store.ensure_customer(&CustomerName::parse("c", "other").unwrap()).unwrap();
+        let a = audit(&f.store, "CreateUpdateUser");
+        f.store.insert_ddns_user(&ddns(other, "bob"), &sealed(3), &a).unwrap();
+        assert_eq!(
+            f.store.ddns_users(f.customer).unwrap().iter().map(|u| u.user_name.as_str()).collect::<Vec<_>>(),
+            ["ddns-a"]
+        );
+    }
+
+    #[test]
+    fn modify_changes_state_and_password_and_always_audits() {
+        let f = fixture();
+        let a = audit(&f.store, "CreateUpdateUser");
+        f.store.insert_ddns_user(&ddns(f.customer, "ddns-a"), &sealed(1), &a).unwrap();
+        let stored = |f: &Fixture| -> Vec<u8> {
+            f.raw().query_row("SELECT password_sealed FROM update_users", [], |r| r.get(0)).unwrap()
+        };
+        let mut a = audit(&f.store, "UpdateUpdateUser");
+        let job = a.job.0;
+        let got = f
+            .store
+            .modify_ddns_user(f.customer, &name("DDNS-A"), &mut a, &mut |u, s| {
+                assert_eq!(s, &sealed(1));
+                let mut next = u.clone();
+                next.blocked = true;
+                next.version += 1;
+                // Name and nickname are identity: a rule that changed them would be ignored.
+                next.nickname = Nickname::trusted("other".into());
+                Ok(DdnsChange::Update { user: next, password: Some(sealed(9)), changed: vec!["status", "password"] })
+            })
+            .unwrap()
+            .unwrap();
+        assert!(got.blocked && got.version == 2 && got.nickname.as_str() == "router");
+        assert_eq!(stored(&f), sealed(9).0);
+        assert_eq!(f.audit_rows(job), 1);
+        assert_eq!(
+            f.count("SELECT COUNT(*) FROM job_results WHERE user_view IS NOT NULL"),
+            0,
+            "no user in job results"
+        );
+        // A refusal rolls back and writes nothing; a reveal writes only its audit record; a missing user nothing.
+        let mut a = audit(&f.store, "UpdateUpdateUser");
+        let err = DomainError::new(ErrCode::InternalError, "server", "internal error");
+        let r = f.store.modify_ddns_user(f.customer, &name("ddns-a"), &mut a, &mut |_, _| Err(err.clone()));
+        assert_eq!(r.unwrap_err(), err);
+        assert_eq!(f.audit_rows(a.job.0), 0);
+        let mut a = audit(&f.store, "GetUpdateUserPassword");
+        f.store.modify_ddns_user(f.customer, &name("ddns-a"), &mut a, &mut |_, _| Ok(DdnsChange::Reveal)).unwrap();
+        assert_eq!(f.audit_rows(a.job.0), 1);
+        let mut a = audit(&f.store, "DeleteOneUpdateUser");
+        assert!(
+            f.store
+                .modify_ddns_user(f.customer, &name("nobody"), &mut a, &mut |_, _| Ok(DdnsChange::Delete))
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(f.audit_rows(a.job.0), 0);
+        f.store.modify_ddns_user(f.customer, &name("ddns-a"), &mut a, &mut |_, _| Ok(DdnsChange::Delete)).unwrap();
+        assert_eq!(f.count("SELECT COUNT(*) FROM update_users"), 0);
+    }
+}
