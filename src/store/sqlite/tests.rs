@@ -598,8 +598,8 @@ fn job_results_keep_the_answered_user_and_no_secret() {
 
 mod update_users {
     use super::*;
-    use pretty_assertions::assert_eq;
     use crate::domain::ddns::{DdnsChange, DdnsUser, DdnsUserId, Nickname, SealedPassword};
+    use pretty_assertions::assert_eq;
 
     fn ddns(customer: CustomerId, user_name: &str) -> DdnsUser {
         DdnsUser {
