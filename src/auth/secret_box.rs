@@ -58,32 +58,19 @@ impl SecretBox {
     /// Reads the key file, or creates it with a fresh random key when it does not exist. The file holds the key in
     /// base64url on one line; it must be readable by its owner only, like an SSH private key.
     pub fn open_or_create(path: &Path) -> Result<SecretBox, KeyFileError> {
-        let shown = path.display().to_string();
-        let io = |e: std::io::Error| KeyFileError::Io { path: shown.clone(), message: e.to_string() };
-        let invalid = |m: &str| KeyFileError::Invalid { path: shown.clone(), message: m.to_owned() };
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                check_private(path).map_err(|e| match e {
-                    Private::Io(e) => io(e),
-                    Private::Open(mode) => invalid(&format!(
-                        "readable by others (mode {mode:o}); chmod 600 it, and consider the key exposed"
-                    )),
-                })?;
-                let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, text.trim())
-                    .map_err(|_| invalid("not a base64url key"))?;
-                let key: [u8; KEY_LEN] =
-                    bytes.try_into().map_err(|_| invalid("the key must be 32 bytes (43 base64url characters)"))?;
-                Ok(SecretBox::from_key(&key))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let io = |e: std::io::Error| KeyFileError::Io { path: path.display().to_string(), message: e.to_string() };
+        match read_key(path) {
+            Err(KeyFileError::Io { .. }) if !path.exists() => {
                 let mut key = [0u8; KEY_LEN];
-                getrandom::fill(&mut key).map_err(|e| invalid(&format!("no randomness: {e}")))?;
-                let mut file = create_private(path).map_err(io)?;
-                file.write_all(format!("{}\n", b64(&key)).as_bytes()).map_err(io)?;
-                file.sync_all().map_err(io)?;
-                Ok(SecretBox::from_key(&key))
+                getrandom::fill(&mut key).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+                match publish_key(path, &key) {
+                    Ok(()) => Ok(SecretBox::from_key(&key)),
+                    // Another process starting at the same moment made it first: use that one.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_key(path),
+                    Err(e) => Err(io(e)),
+                }
             }
-            Err(e) => Err(io(e)),
+            other => other,
         }
     }
 
@@ -115,6 +102,47 @@ impl SecretBox {
     }
 }
 
+fn read_key(path: &Path) -> Result<SecretBox, KeyFileError> {
+    let shown = path.display().to_string();
+    let io = |e: std::io::Error| KeyFileError::Io { path: shown.clone(), message: e.to_string() };
+    let invalid = |m: &str| KeyFileError::Invalid { path: shown.clone(), message: m.to_owned() };
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    check_private(path).map_err(|e| match e {
+        Private::Io(e) => io(e),
+        Private::Open(mode) => {
+            invalid(&format!("readable by others (mode {mode:o}); chmod 600 it, and consider the key exposed"))
+        }
+    })?;
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, text.trim())
+        .map_err(|_| invalid("not a base64url key"))?;
+    let key: [u8; KEY_LEN] =
+        bytes.try_into().map_err(|_| invalid("the key must be 32 bytes (43 base64url characters)"))?;
+    Ok(SecretBox::from_key(&key))
+}
+
+/// Writes the key beside `path`, durably, then links it into place: the key file appears whole or not at all, and
+/// of two processes creating it at once exactly one wins (the other gets AlreadyExists). Losing the key loses every
+/// sealed secret, so the directory entry is synced too.
+fn publish_key(path: &Path, key: &[u8; KEY_LEN]) -> std::io::Result<()> {
+    let mut tag = [0u8; 6];
+    getrandom::fill(&mut tag).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".new-{}", b64(&tag)));
+    let tmp = std::path::PathBuf::from(tmp);
+    let written = create_private(&tmp).and_then(|mut f| {
+        f.write_all(format!("{}\n", b64(key)).as_bytes())?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    linked?;
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
 /// The format byte is authenticated too, so it cannot be swapped for another format's.
 fn aad(owner: &[u8]) -> Vec<u8> {
     let mut a = Vec::with_capacity(owner.len() + 1);
@@ -140,7 +168,7 @@ fn check_private(_path: &Path) -> Result<(), Private> {
     Ok(())
 }
 
-/// Created exclusively (two servers starting at once cannot both write a key) and 0600 from the start.
+/// Created exclusively and 0600 from the start.
 fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -230,6 +258,23 @@ mod tests {
         assert_eq!(b.open(&sealed, b"o").unwrap(), b"x");
         std::fs::write(&path, "not a key\n").unwrap();
         assert!(matches!(SecretBox::open_or_create(&path), Err(KeyFileError::Invalid { .. })));
+        // Nothing but the key file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn servers_starting_together_agree_on_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("usergate.key");
+        let boxes: Vec<SecretBox> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| SecretBox::open_or_create(&path).unwrap())).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let sealed = boxes[0].seal(b"x", b"o").unwrap();
+        for b in &boxes {
+            assert_eq!(b.open(&sealed, b"o").unwrap(), b"x");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[cfg(unix)]
