@@ -87,6 +87,20 @@ fn dynect_name(op: Operation, generation: Generation) -> Option<&'static str> {
         | Operation::RemoveUserForbids
         | Operation::GetUserPermissions
         | Operation::CheckPermissions => return None,
+        // DDNS update users: Dyn's 2.3.1 WSDL has only CreateUpdateUser; 3.x has all five (same names as ours).
+        Operation::CreateUpdateUser => "CreateUpdateUser",
+        Operation::GetUpdateUsers
+        | Operation::UpdateUpdateUser
+        | Operation::GetUpdateUserPassword
+        | Operation::DeleteOneUpdateUser
+            if generation == Generation::Three =>
+        {
+            op.name()
+        }
+        Operation::GetUpdateUsers
+        | Operation::UpdateUpdateUser
+        | Operation::GetUpdateUserPassword
+        | Operation::DeleteOneUpdateUser => return None,
     })
 }
 
@@ -172,6 +186,8 @@ impl Profile {
             (Some(Generation::Three), Operation::GetUsers) => get_users::FIELDS,
             (Some(_), Operation::UpdateUserPassword) => DYN_UPDATE_USER_PASSWORD,
             (Some(Generation::Two), Operation::GetJob) => DYN2_GET_JOB,
+            (Some(_), Operation::CreateUpdateUser) => DYN_CREATE_UPDATE_USER,
+            (Some(_), Operation::UpdateUpdateUser) => DYN_UPDATE_UPDATE_USER,
             (Some(_), _) => op.request_fields(),
         }
     }
@@ -183,6 +199,7 @@ impl Profile {
             (Some(Generation::Two), Operation::UpdateUser) => DYN2_UPDATE_SPELLINGS,
             (Some(Generation::Three), Operation::CreateUser) => DYN3_CREATE_SPELLINGS,
             (Some(Generation::Three), Operation::UpdateUser) => DYN3_UPDATE_SPELLINGS,
+            (Some(_), Operation::UpdateUpdateUser) => DYN_UPDATE_UPDATE_SPELLINGS,
             _ => &[],
         }
     }
@@ -251,6 +268,16 @@ const DYN3_UPDATE_USER: &[Field] = &[
     opt("website"),
     opt("organization"),
 ];
+
+/// CreateUpdateUser as Dyn declares it: both elements required, and either may be empty (generated).
+const DYN_CREATE_UPDATE_USER: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("nickname"), one("password")];
+
+/// UpdateUpdateUser in DynECT's SOAP: the user and its new password (empty: generated); no block/unblock there.
+const DYN_UPDATE_UPDATE_USER: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("user_name"), one("password")];
+
+/// Dyn's help names UpdateUpdateUser's user `nickname` ("The username of the UpdateUser") while its example sends
+/// `user_name`: both are accepted.
+const DYN_UPDATE_UPDATE_SPELLINGS: &[Spelling] = &[Spelling { alias: opt("nickname"), of: "user_name" }];
 
 const PIN: Field = Field { name: "pin", min: 0, max: Some(1), kind: Kind::Int };
 

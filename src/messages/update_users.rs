@@ -2,12 +2,13 @@
 //! CreateUpdateUser and UpdateUpdateUser requests, and UpdateUserData, the `data` of their answers.
 
 use super::Request;
+use super::profile::Generation;
 use super::reader::{FAULT_INCOMPAT, Field, Fields, TOKEN, one, opt};
 use crate::domain::DomainError;
-use crate::domain::ddns::{DdnsAnswer, DdnsEdit, DdnsPassword, DdnsUser, Nickname, UPDATE_GROUP, parse_flag};
+use crate::domain::ddns::{DdnsEdit, DdnsPassword, DdnsUser, Nickname, UPDATE_GROUP, parse_flag};
 use crate::domain::user::InputRules;
 use crate::domain::values::UserName;
-use crate::soap::write::{close, elem, open};
+use crate::soap::write::{close, elem, elem_int, open};
 
 /// CreateUpdateUserRequest. Both may be absent or empty: the server generates what is not given.
 pub const CREATE_FIELDS: &[Field] = &[TOKEN, FAULT_INCOMPAT, opt("nickname"), opt("password")];
@@ -49,22 +50,34 @@ pub fn decode_update(f: &Fields, rules: &InputRules) -> Result<Request, DomainEr
     }
 }
 
-/// Writes `<data>` as UpdateUserData: DynECT 3.x's order (`user_name`, `password`, `group_name*`, `status`), then
-/// the native extras. The password only when the answer carries one.
-pub fn write(out: &mut String, answer: &DdnsAnswer) {
-    write_user(out, &answer.user, answer.password.as_ref());
-}
-
-pub fn write_user(out: &mut String, u: &DdnsUser, password: Option<&DdnsPassword>) {
+/// Writes `<data>` for one update user in the profile's shape (`None`: native), with the password only when the
+/// answer carries one.
+/// - native UpdateUserData: DynECT 3.x's order (`user_name`, `password?`, `group_name*`, `status`), then `nickname`,
+///   `created_at`, `updated_at`;
+/// - DynECT 3.x UpdateUser: `user_name`, `password?`, `group_name*`, `status`;
+/// - DynECT 2.3.1 UpdateUser: `user_name`, `password`, `daan`, `roles`, `status`, all required (only CreateUpdateUser
+///   answers it, which always has the password); `daan` is never explained by Dyn and is 0, as in its UserData.
+pub fn write(out: &mut String, u: &DdnsUser, password: Option<&DdnsPassword>, generation: Option<Generation>) {
+    let status = if u.blocked { "blocked" } else { "active" };
     open(out, "data");
     elem(out, "user_name", u.user_name.as_str());
+    if generation == Some(Generation::Two) {
+        elem(out, "password", password.map_or("", DdnsPassword::expose));
+        elem_int(out, "daan", 0);
+        elem(out, "roles", UPDATE_GROUP);
+        elem(out, "status", status);
+        close(out, "data");
+        return;
+    }
     if let Some(p) = password {
         elem(out, "password", p.expose());
     }
     elem(out, "group_name", UPDATE_GROUP);
-    elem(out, "status", if u.blocked { "blocked" } else { "active" });
-    elem(out, "nickname", u.nickname.as_str());
-    elem(out, "created_at", &u.created_at.to_rfc3339());
-    elem(out, "updated_at", &u.updated_at.to_rfc3339());
+    elem(out, "status", status);
+    if generation.is_none() {
+        elem(out, "nickname", u.nickname.as_str());
+        elem(out, "created_at", &u.created_at.to_rfc3339());
+        elem(out, "updated_at", &u.updated_at.to_rfc3339());
+    }
     close(out, "data");
 }

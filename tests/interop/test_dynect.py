@@ -198,6 +198,21 @@ class Dyn231Scenarios:
         self.assert_failure(self.svc.SessionLogin, "INVALID_DATA", "login:", **bad)
 
 
+    def test_create_update_user(self):
+        # Dyn's 2.3.1 WSDL has CreateUpdateUser only (nickname and password required, either may be empty).
+        created = self.svc.CreateUpdateUser(token=self.owner_token, nickname="", password="")
+        self.assert_success(created, "CreateUpdateUser")
+        data = created.data
+        self.assertTrue(data.user_name.startswith("ddns-"), f"generated name {data.user_name!r}")
+        self.assertEqual(len(data.password), 20, "a generated password is answered")
+        self.assertEqual((data.roles, data.status, int(data.daan)), ("UPDATE", "active", 0))
+        chosen = self.svc.CreateUpdateUser(token=self.owner_token, nickname="router", password="dyn2-ddns-pass")
+        self.assertEqual(chosen.data.password, "dyn2-ddns-pass")
+        self.assert_fault(self.svc.SessionLogin, "INVALID_DATA", "login:", user_name=chosen.data.user_name,
+                          customer_name=CUSTOMER, password="dyn2-ddns-pass")
+        self.assert_failure(self.svc.CreateUpdateUser, "INVALID_DATA", "nickname: longer than 17",
+                            token=self.owner_token, nickname="n" * 18, password="")
+
     def test_get_job_replays_an_earlier_call(self):
         name = self.uname("dyn2-job")
         created = self.svc.CreateUser(token=self.owner_token, user_name=name, password=PASSWORD, roles="", **PROFILE)
@@ -326,6 +341,25 @@ class ZeepDyn3Test(DynectCase):
         self.assert_fault(self.svc.BlockUser, "NOT_FOUND", "user_name:", token=self.owner_token, user_name=renamed)
         self.assert_failure(self.svc.UnblockUser, "NOT_FOUND", "user_name:", token=self.owner_token, user_name=renamed)
 
+
+    def test_update_users(self):
+        created = self.svc.CreateUpdateUser(token=self.owner_token, nickname="dyn3 router", password="dyn3-ddns-pass")
+        self.assert_success(created, "CreateUpdateUser")
+        name = created.data.user_name
+        self.assertEqual((created.data.group_name, created.data.status), (["UPDATE"], "active"))
+        listed = self.svc.GetUpdateUsers(token=self.owner_token)
+        self.assert_success(listed, "GetUpdateUsers")
+        mine = [u for u in listed.data if u.user_name == name]
+        self.assertEqual(len(mine), 1)
+        self.assertIsNone(mine[0].password, "the list never carries a password")
+        rotated = self.svc.UpdateUpdateUser(token=self.owner_token, user_name=name, password="")
+        self.assert_success(rotated, "UpdateUpdateUser")
+        self.assertEqual(len(rotated.data.password), 20, "a generated password is answered once")
+        got = self.svc.GetUpdateUserPassword(token=self.owner_token, user_name=name)
+        self.assertEqual(got.data.password, rotated.data.password)
+        self.assert_success(self.svc.DeleteOneUpdateUser(token=self.owner_token, user_name=name), "DeleteOneUpdateUser")
+        self.assert_fault(self.svc.GetUpdateUserPassword, "NOT_FOUND", "user_name:", token=self.owner_token,
+                          user_name=name)
 
     def test_access_lists_permission_report_and_job(self):
         name = self.uname("acl")

@@ -309,3 +309,51 @@ async fn the_key_file_is_named_by_the_configuration() {
         assert!(err.contains("readable by others"), "{err}");
     }
 }
+
+#[tokio::test]
+async fn the_dynect_profile_serves_update_users_in_each_generation() {
+    use crate::dynect::{V2, V3, dyn_call};
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let t = format!("<token>{owner}</token>");
+
+    // 2.3.1 has CreateUpdateUser only, answering Dyn's UpdateUser type (password, daan, roles, status required).
+    let r = dyn_call(&app, V2, "CreateUpdateUser", &format!("{t}<nickname/><password/>")).await;
+    assert!(r.is_success(), "{}", r.body);
+    assert!(r.body.contains(&format!("xmlns:tns=\"{V2}\"")), "answered in the request's namespace");
+    let name = r.data_field("user_name").expect("name");
+    let generated = r.data_field("password").expect("password");
+    assert_eq!(r.data_field("roles").as_deref(), Some("UPDATE"));
+    assert_eq!(r.data_field("daan").as_deref(), Some("0"));
+    assert!(r.data_field("nickname").is_none() && r.data_field("group_name").is_none(), "{}", r.body);
+    let r = dyn_call(&app, V2, "GetUpdateUsers", &t).await;
+    assert_eq!(r.err_cd().as_deref(), Some("INVALID_REQUEST"), "not a 2.3.1 operation: {}", r.body);
+    dyn_call(&app, V2, "CreateUpdateUser", &format!("{t}<nickname>x</nickname>"))
+        .await
+        .assert_fault("MISSING_DATA", "password: required");
+
+    // 3.x: all five, Dyn's 3.x UpdateUser shape; the user is the one 2.3.1 made (one store).
+    let r = dyn_call(&app, V3, "GetUpdateUsers", &t).await;
+    assert_eq!(r.fields("user_name"), vec![name.clone()], "{}", r.body);
+    assert!(r.data_field("password").is_none() && r.data_field("nickname").is_none(), "{}", r.body);
+    let r = dyn_call(&app, V3, "GetUpdateUserPassword", &format!("{t}<user_name>{name}</user_name>")).await;
+    assert_eq!(r.data_field("password"), Some(generated));
+    // Dyn's help calls the user `nickname` in UpdateUpdateUser; block and unblock are native only.
+    let r = dyn_call(
+        &app,
+        V3,
+        "UpdateUpdateUser",
+        &format!("{t}<nickname>{name}</nickname><password>dyn3-pass-1</password>"),
+    )
+    .await;
+    assert!(r.is_success() && r.data_field("password").is_none(), "{}", r.body);
+    dyn_call(&app, V3, "UpdateUpdateUser", &format!("{t}<user_name>{name}</user_name><block>1</block>"))
+        .await
+        .assert_fault("INVALID_DATA", "block: unknown element");
+    let r = dyn_call(&app, V3, "GetUpdateUserPassword", &format!("{t}<user_name>{name}</user_name>")).await;
+    assert_eq!(r.data_field("password").as_deref(), Some("dyn3-pass-1"));
+    let r = dyn_call(&app, V3, "DeleteOneUpdateUser", &format!("{t}<user_name>{name}</user_name>")).await;
+    assert!(r.is_success(), "{}", r.body);
+    let r = update(&app, &owner, &name, "<unblock>1</unblock>").await;
+    r.assert_fault("NOT_FOUND", "user_name:");
+}
