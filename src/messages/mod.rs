@@ -66,6 +66,8 @@ impl Operation {
     pub fn from_action(action: &str) -> Option<Operation> {
         let a = action.trim().trim_matches('"');
         let name = a.strip_prefix("urn:usergate:1#")?;
+        // SOAP::Lite's default SOAPAction is uri#method, the method being the request element.
+        let name = name.strip_suffix("Request").unwrap_or(name);
         Operation::ALL.iter().copied().find(|op| op.name() == name)
     }
 

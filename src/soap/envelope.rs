@@ -38,18 +38,26 @@ fn next_element<'a>(r: &mut XmlReader<'a>, version: Version, context: &str) -> R
 }
 
 /// Reads up to the operation element. Dispatch is on its namespace-qualified name, never on SOAPAction.
+/// Faults found before the envelope's version is known are SOAP 1.1.
 pub fn open(body: &str, limits: XmlLimits) -> Result<Envelope<'_>, Fault> {
+    open_as(body, limits, Version::V11)
+}
+
+/// `open`, where `outer` is the version the transport announced (the Content-Type): faults found before the
+/// envelope's own version is known are in it, and an envelope of the other version is a VersionMismatch in it.
+pub fn open_as(body: &str, limits: XmlLimits, outer: Version) -> Result<Envelope<'_>, Fault> {
     let mut r = XmlReader::new(body, limits);
-    let v11 = Version::V11;
-    let root = next_element(&mut r, v11, "the document")?.ok_or_else(|| bad_envelope(v11, "no Envelope element"))?;
+    let root =
+        next_element(&mut r, outer, "the document")?.ok_or_else(|| bad_envelope(outer, "no Envelope element"))?;
     let version = match (root.ns, root.local.as_str()) {
         (Ns::Soap11, "Envelope") => Version::V11,
         (Ns::Soap12, "Envelope") => Version::V12,
         (_, "Envelope") => {
-            return Err(Fault::new(FaultCode::VersionMismatch, "envelope: unknown SOAP envelope namespace"));
+            let fault = Fault::new(FaultCode::VersionMismatch, "envelope: unknown SOAP envelope namespace");
+            return Err(fault.in_version(outer));
         }
         _ => {
-            return Err(bad_envelope(v11, "the root element must be a SOAP Envelope"));
+            return Err(bad_envelope(outer, "the root element must be a SOAP Envelope"));
         }
     };
     let env_ns = root.ns;
@@ -72,19 +80,25 @@ pub fn open(body: &str, limits: XmlLimits) -> Result<Envelope<'_>, Fault> {
     Ok(Envelope { version, operation, reader: r })
 }
 
-/// Headers we understand: WS-Addressing. Any other header marked mustUnderstand is a MustUnderstand fault.
+/// Headers we understand: WS-Addressing. Any other header marked mustUnderstand and addressed to us (no role or
+/// actor, or one we play) is a MustUnderstand fault naming every such header.
 fn read_headers(r: &mut XmlReader<'_>, version: Version) -> Result<(), Fault> {
+    let mut not_understood: Vec<(Box<str>, String)> = Vec::new();
     while let Some(h) = next_element(r, version, "Header")? {
-        if h.must_understand && h.ns != Ns::Wsa {
-            return Err(Fault::new(
-                FaultCode::MustUnderstand,
-                format!("header: {} is mandatory but not understood", h.local),
-            )
-            .in_version(version));
+        if h.must_understand && h.targets_us && h.ns != Ns::Wsa {
+            not_understood.push((h.mandatory_ns.unwrap_or_default(), h.local));
         }
         r.skip_element().map_err(|e| Fault::from(e).in_version(version))?;
     }
-    Ok(())
+    if not_understood.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = not_understood.iter().map(|(_, local)| local.as_str()).collect();
+    let verb = if names.len() == 1 { "is" } else { "are" };
+    let info = format!("header: {} {verb} mandatory but not understood", names.join(", "));
+    let mut fault = Fault::new(FaultCode::MustUnderstand, info).in_version(version);
+    fault.not_understood = not_understood;
+    Err(fault)
 }
 
 /// After the operation element's End: only whitespace, then `</Body></Envelope>`, then nothing.
