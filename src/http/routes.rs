@@ -139,3 +139,30 @@ async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Repl
     tracing::debug!(status = a.status, request_id = %request_id, peer = %peer, bytes = bytes.len(), "soap request");
     answer(a, &request_id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(value: &str) -> Option<(Charset, Option<Version>, Option<String>)> {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_str(value).expect("header value"));
+        content_type(&h)
+    }
+
+    #[test]
+    fn content_type_gives_version_charset_and_action() {
+        assert_eq!(content_type(&HeaderMap::new()), Some((Charset::Utf8, None, None)));
+        assert_eq!(parsed("text/xml"), Some((Charset::Utf8, Some(Version::V11), None)));
+        assert_eq!(
+            parsed("Application/SOAP+XML; charset=UTF-16; action=\"urn:usergate:1#GetUser\""),
+            Some((Charset::Utf16, Some(Version::V12), Some("urn:usergate:1#GetUser".into())))
+        );
+        assert_eq!(
+            parsed("application/soap+xml;action=x;charset=utf-8"),
+            Some((Charset::Utf8, Some(Version::V12), Some("x".into())))
+        );
+        assert_eq!(parsed("application/xml"), None, "415");
+        assert_eq!(parsed("text/xml; charset=latin1"), None, "415");
+    }
+}

@@ -177,3 +177,18 @@ pub fn write_data(out: &mut String, data: &Data) {
         Data::Users(us) => us.iter().for_each(|u| user_data::write(out, u)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_name_operations() {
+        assert_eq!(Operation::from_action("\"urn:usergate:1#GetUser\""), Some(Operation::GetUser));
+        // SOAP::Lite's default uri#method names the request element.
+        assert_eq!(Operation::from_action("urn:usergate:1#DeleteUserRequest"), Some(Operation::DeleteUser));
+        assert_eq!(Operation::from_action("urn:usergate:1#Fly"), None);
+        assert_eq!(Operation::from_action("urn:other#GetUser"), None);
+        assert_eq!(Operation::from_action(""), None);
+    }
+}

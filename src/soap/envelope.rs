@@ -117,3 +117,59 @@ pub fn finish(r: &mut XmlReader<'_>, version: Version) -> Result<(), Fault> {
         Some(_) => Err(bad_envelope(version, "content after the Envelope")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::soap::xml::{SOAP11_NS, SOAP12_NS};
+
+    fn env(ns: &str, header: &str) -> String {
+        format!(
+            "<e:Envelope xmlns:e='{ns}' xmlns:u='urn:usergate:1'><e:Header>{header}</e:Header><e:Body><u:GetUserRequest/></e:Body></e:Envelope>"
+        )
+    }
+
+    fn open_err(body: &str, outer: Version) -> Fault {
+        match open_as(body, XmlLimits::default(), outer) {
+            Ok(_) => panic!("{body} opened"),
+            Err(f) => f,
+        }
+    }
+
+    #[test]
+    fn the_envelope_namespace_selects_the_version() {
+        let v11 = open_as(&env(SOAP11_NS, ""), XmlLimits::default(), Version::V12).map(|e| e.version);
+        assert_eq!(v11.ok(), Some(Version::V11), "the envelope decides; the caller compares with the media type");
+        let v12 = open(&env(SOAP12_NS, ""), XmlLimits::default()).map(|e| e.version);
+        assert_eq!(v12.ok(), Some(Version::V12));
+    }
+
+    #[test]
+    fn faults_before_the_version_is_known_are_in_the_outer_version() {
+        let f = open_err(&env("urn:not-soap", ""), Version::V12);
+        assert_eq!((f.code, f.version), (FaultCode::VersionMismatch, Version::V12));
+        let f = open_err(&env("urn:not-soap", ""), Version::V11);
+        assert_eq!((f.code, f.version), (FaultCode::VersionMismatch, Version::V11));
+        let f = open_err("<Other/>", Version::V12);
+        assert_eq!((f.code, f.version), (FaultCode::Client, Version::V12));
+        let f = open_err("<x", Version::V12);
+        assert_eq!((f.code, f.version, f.err_cd), (FaultCode::Client, Version::V12, "INVALID_DATA"));
+    }
+
+    #[test]
+    fn every_mandatory_header_for_us_is_named() {
+        let headers = "<a:A xmlns:a='urn:a' e:mustUnderstand='true'/><b:B xmlns:b='urn:b' e:mustUnderstand='1' \
+            e:role='http://www.w3.org/2003/05/soap-envelope/role/none'/><c:C xmlns:c='urn:c' e:mustUnderstand='false'/>\
+            <D e:mustUnderstand='1'/>";
+        let f = open_err(&env(SOAP12_NS, headers), Version::V12);
+        assert_eq!((f.code, f.version), (FaultCode::MustUnderstand, Version::V12));
+        let names: Vec<(&str, &str)> = f.not_understood.iter().map(|(ns, l)| (&**ns, l.as_str())).collect();
+        assert_eq!(names, [("urn:a", "A"), ("", "D")]);
+        assert_eq!(f.info, "header: A, D are mandatory but not understood");
+        // SOAP 1.1 actors: `next` is us, any other actor is someone else.
+        let next = "<a:A xmlns:a='urn:a' e:mustUnderstand='1' e:actor='http://schemas.xmlsoap.org/soap/actor/next'/>";
+        assert_eq!(open_err(&env(SOAP11_NS, next), Version::V11).code, FaultCode::MustUnderstand);
+        let other = "<a:A xmlns:a='urn:a' e:mustUnderstand='1' e:actor='urn:firewall'/>";
+        assert!(open_as(&env(SOAP11_NS, other), XmlLimits::default(), Version::V11).is_ok());
+    }
+}

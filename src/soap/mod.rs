@@ -221,5 +221,58 @@ mod tests {
         let mut s = String::new();
         f12.write(&mut s);
         assert!(s.contains("<soap:Value>soap:Sender</soap:Value>"));
+        let receiver = Fault::new(FaultCode::Server, "server: internal error").in_version(Version::V12);
+        assert_eq!(receiver.http_status(), 500);
+        let mut s = String::new();
+        receiver.write(&mut s);
+        assert!(s.contains("<soap:Value>soap:Receiver</soap:Value>"), "{s}");
+        assert!(!s.contains("<soap:Header>"), "only VersionMismatch and MustUnderstand carry a header");
+    }
+
+    #[test]
+    fn version_mismatch_carries_an_upgrade_header_in_both_versions() {
+        for version in [Version::V11, Version::V12] {
+            let f = Fault::new(FaultCode::VersionMismatch, "envelope: x").in_version(version);
+            assert_eq!(f.http_status(), 500);
+            let mut s = String::new();
+            f.write(&mut s);
+            let upgrade = format!(
+                "<soap:Header><upg:Upgrade xmlns:upg=\"{v12}\"><upg:SupportedEnvelope qname=\"v12:Envelope\" \
+                 xmlns:v12=\"{v12}\"/><upg:SupportedEnvelope qname=\"v11:Envelope\" xmlns:v11=\"{v11}\"/></upg:Upgrade>\
+                 </soap:Header><soap:Body>",
+                v12 = xml::SOAP12_NS,
+                v11 = xml::SOAP11_NS
+            );
+            assert!(s.contains(&upgrade), "{s}");
+        }
+    }
+
+    #[test]
+    fn must_understand_names_each_header_in_soap12_only() {
+        let mut f = Fault::new(FaultCode::MustUnderstand, "header: A, B are mandatory").in_version(Version::V12);
+        f.not_understood = vec![("urn:a&b".into(), "A".into()), ("".into(), "B".into())];
+        let mut s = String::new();
+        f.write(&mut s);
+        assert!(
+            s.contains(
+                "<soap:Header><soap:NotUnderstood qname=\"h:A\" xmlns:h=\"urn:a&amp;b\"/><soap:NotUnderstood qname=\"B\"/></soap:Header>"
+            ),
+            "{s}"
+        );
+        assert!(s.contains("<soap:Value>soap:MustUnderstand</soap:Value>"));
+        assert_eq!(f.http_status(), 500);
+        let mut s = String::new();
+        f.in_version(Version::V11).write(&mut s);
+        assert!(!s.contains("Header"), "SOAP 1.1 has no NotUnderstood: {s}");
+        assert!(s.contains("<faultcode>soap:MustUnderstand</faultcode>"));
+    }
+
+    #[test]
+    fn media_types_name_versions() {
+        for v in [Version::V11, Version::V12] {
+            assert_eq!(Version::from_media_type(v.media_type()), Some(v));
+            assert!(v.content_type().starts_with(v.media_type()));
+        }
+        assert_eq!(Version::from_media_type("application/xml"), None);
     }
 }
