@@ -40,12 +40,14 @@ fn next_element<'a>(r: &mut XmlReader<'a>, version: Version, context: &str) -> R
 /// Reads up to the operation element. Dispatch is on its namespace-qualified name, never on SOAPAction.
 /// Faults found before the envelope's version is known are SOAP 1.1.
 pub fn open(body: &str, limits: XmlLimits) -> Result<Envelope<'_>, Fault> {
-    open_as(body, limits, Version::V11)
+    open_as(body, limits, None)
 }
 
-/// `open`, where `outer` is the version the transport announced (the Content-Type): faults found before the
-/// envelope's own version is known are in it, and an envelope of the other version is a VersionMismatch in it.
-pub fn open_as(body: &str, limits: XmlLimits, outer: Version) -> Result<Envelope<'_>, Fault> {
+/// `open` for a request whose Content-Type announced `media` (`None`: no Content-Type). Faults found before the
+/// envelope's own version is known are in the announced version, and an envelope of the other version is a
+/// VersionMismatch in it, before its headers are looked at.
+pub fn open_as(body: &str, limits: XmlLimits, media: Option<Version>) -> Result<Envelope<'_>, Fault> {
+    let outer = media.unwrap_or(Version::V11);
     let mut r = XmlReader::new(body, limits);
     let root =
         next_element(&mut r, outer, "the document")?.ok_or_else(|| bad_envelope(outer, "no Envelope element"))?;
@@ -60,6 +62,11 @@ pub fn open_as(body: &str, limits: XmlLimits, outer: Version) -> Result<Envelope
             return Err(bad_envelope(outer, "the root element must be a SOAP Envelope"));
         }
     };
+    if let Some(media) = media.filter(|m| *m != version) {
+        let (v, m) = (version.number(), media.media_type());
+        let info = format!("envelope: a SOAP {v} envelope sent as {m}; SOAP {v} needs {}", version.media_type());
+        return Err(Fault::new(FaultCode::VersionMismatch, info).in_version(media));
+    }
     let env_ns = root.ns;
     let mut first = next_element(&mut r, version, "Envelope")?;
     if first.as_ref().is_some_and(|e| e.ns == env_ns && e.local == "Header") {
@@ -129,8 +136,8 @@ mod tests {
         )
     }
 
-    fn open_err(body: &str, outer: Version) -> Fault {
-        match open_as(body, XmlLimits::default(), outer) {
+    fn open_err(body: &str, media: Version) -> Fault {
+        match open_as(body, XmlLimits::default(), Some(media)) {
             Ok(_) => panic!("{body} opened"),
             Err(f) => f,
         }
@@ -138,10 +145,23 @@ mod tests {
 
     #[test]
     fn the_envelope_namespace_selects_the_version() {
-        let v11 = open_as(&env(SOAP11_NS, ""), XmlLimits::default(), Version::V12).map(|e| e.version);
-        assert_eq!(v11.ok(), Some(Version::V11), "the envelope decides; the caller compares with the media type");
+        let v11 = open(&env(SOAP11_NS, ""), XmlLimits::default()).map(|e| e.version);
+        assert_eq!(v11.ok(), Some(Version::V11));
         let v12 = open(&env(SOAP12_NS, ""), XmlLimits::default()).map(|e| e.version);
+        assert_eq!(v12.ok(), Some(Version::V12), "without a Content-Type the envelope alone decides");
+        let v12 = open_as(&env(SOAP12_NS, ""), XmlLimits::default(), Some(Version::V12)).map(|e| e.version);
         assert_eq!(v12.ok(), Some(Version::V12));
+    }
+
+    #[test]
+    fn a_media_type_of_the_other_version_is_a_version_mismatch_before_any_header() {
+        let mandatory = "<a:A xmlns:a='urn:a' e:mustUnderstand='1'/>";
+        let f = open_err(&env(SOAP12_NS, mandatory), Version::V11);
+        assert_eq!((f.code, f.version), (FaultCode::VersionMismatch, Version::V11));
+        assert_eq!(f.info, "envelope: a SOAP 1.2 envelope sent as text/xml; SOAP 1.2 needs application/soap+xml");
+        let f = open_err(&env(SOAP11_NS, mandatory), Version::V12);
+        assert_eq!((f.code, f.version), (FaultCode::VersionMismatch, Version::V12));
+        assert_eq!(f.info, "envelope: a SOAP 1.1 envelope sent as application/soap+xml; SOAP 1.1 needs text/xml");
     }
 
     #[test]
@@ -170,6 +190,6 @@ mod tests {
         let next = "<a:A xmlns:a='urn:a' e:mustUnderstand='1' e:actor='http://schemas.xmlsoap.org/soap/actor/next'/>";
         assert_eq!(open_err(&env(SOAP11_NS, next), Version::V11).code, FaultCode::MustUnderstand);
         let other = "<a:A xmlns:a='urn:a' e:mustUnderstand='1' e:actor='urn:firewall'/>";
-        assert!(open_as(&env(SOAP11_NS, other), XmlLimits::default(), Version::V11).is_ok());
+        assert!(open_as(&env(SOAP11_NS, other), XmlLimits::default(), Some(Version::V11)).is_ok());
     }
 }

@@ -162,10 +162,15 @@ async fn version_mismatch_names_both_envelopes_in_an_upgrade_header() {
     let token = app.owner_token().await;
     let alive = |env: fn(&str, &str) -> String| env("SessionIsAlive", &format!("<token>{token}</token>"));
     let unknown = "<e:Envelope xmlns:e='urn:not-soap'><e:Body/></e:Envelope>".to_owned();
+    // The version is settled before any header: a mandatory header does not turn this into MustUnderstand.
+    let mandatory = format!(
+        "<env:Envelope xmlns:env=\"{S12}\" xmlns:u=\"urn:usergate:1\"><env:Header><x:T xmlns:x='urn:x' env:mustUnderstand='true'/></env:Header><env:Body><u:SessionIsAliveRequest><token>{token}</token></u:SessionIsAliveRequest></env:Body></env:Envelope>"
+    );
     // (Content-Type, body, the version the fault must be in, info prefix)
     let cases = [
         (Some("text/xml; charset=utf-8"), alive(env12), S11, "envelope: a SOAP 1.2 envelope sent as text/xml"),
         (Some(SOAP12), alive(env11), S12, "envelope: a SOAP 1.1 envelope sent as application/soap+xml"),
+        (Some("text/xml"), mandatory, S11, "envelope: a SOAP 1.2 envelope sent as text/xml"),
         (Some(SOAP12), unknown.clone(), S12, "envelope: unknown SOAP envelope namespace"),
         (Some("text/xml"), unknown.clone(), S11, "envelope: unknown SOAP envelope namespace"),
         (None, unknown, S11, "envelope: unknown SOAP envelope namespace"),
