@@ -9,6 +9,7 @@ pub mod domain;
 pub mod http;
 pub mod messages;
 pub mod ops;
+pub mod seed;
 pub mod soap;
 pub mod store;
 
@@ -79,7 +80,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         hasher,
         policy: settings.policy(),
         clock: Timestamp::now,
-        password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency),
+        password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency.saturating_mul(2)),
     };
     let server = Arc::new(http::Server {
         app: Arc::new(app),
