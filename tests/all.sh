@@ -13,12 +13,18 @@ cargo clippy --locked --all-targets -- -D warnings
 step "release build (used by the interop suite)"
 cargo build --locked --release --bins --examples
 
-# The Rust tests, the third-party clients and the bench smoke are independent: run them side by side.
-step "cargo test + interop (zeep, suds, PHP SoapClient) + bench smoke in parallel"
+step "python venv for the real clients (target/interop-venv)"
+bash tests/interop/venv.sh
+
+# The Rust tests, the third-party clients, the client matrix and the bench smoke are independent: run them side by
+# side.
+step "cargo test + interop (zeep, suds, PHP SoapClient) + client matrix + bench smoke in parallel"
 log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
 cargo test --locked > "$log/cargo.txt" 2>&1 &
 cargo_pid=$!
+bash tests/clients/run_all.sh > "$log/clients.txt" 2>&1 &
+clients_pid=$!
 # Every benchmark scenario briefly, each reply checked; no performance target is asserted (BENCHMARKS.md).
 bash bench/run.sh --smoke > "$log/bench.txt" 2>&1 &
 bench_pid=$!
@@ -26,11 +32,15 @@ rc_interop=0
 bash tests/interop/run.sh > "$log/interop.txt" 2>&1 || rc_interop=$?
 rc_cargo=0
 wait "$cargo_pid" || rc_cargo=$?
+rc_clients=0
+wait "$clients_pid" || rc_clients=$?
 rc_bench=0
 wait "$bench_pid" || rc_bench=$?
 cat "$log/cargo.txt"
 echo
 cat "$log/interop.txt"
+echo
+cat "$log/clients.txt"
 echo
 cat "$log/bench.txt"
 
@@ -39,5 +49,6 @@ rc_schema=0
 target/interop-venv/bin/python tests/interop/validate_fixtures.py . || rc_schema=$?
 
 echo
-echo "cargo test: rc=$rc_cargo; interop: rc=$rc_interop; bench smoke: rc=$rc_bench; fixture schema: rc=$rc_schema"
-[ "$rc_cargo" -eq 0 ] && [ "$rc_interop" -eq 0 ] && [ "$rc_bench" -eq 0 ] && [ "$rc_schema" -eq 0 ]
+echo "cargo test: rc=$rc_cargo; interop: rc=$rc_interop; client matrix: rc=$rc_clients; bench smoke: rc=$rc_bench; fixture schema: rc=$rc_schema"
+[ "$rc_cargo" -eq 0 ] && [ "$rc_interop" -eq 0 ] && [ "$rc_clients" -eq 0 ] && [ "$rc_bench" -eq 0 ] \
+    && [ "$rc_schema" -eq 0 ]

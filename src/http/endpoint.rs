@@ -88,6 +88,7 @@ fn failure_answer(
         source: "BLL",
         job_id: None,
         detail_ns: profile.namespace(),
+        not_understood: Box::default(),
     };
     fault_answer(fault, job)
 }
@@ -116,18 +117,45 @@ pub enum Rejected {
     Field { profile: Profile, op: Operation, version: Version, fault_incompat: bool, error: DomainError },
 }
 
-/// Text to typed request, without I/O: the envelope, the operation, the SOAPAction check, the message, and the
-/// rest of the envelope. Pure, so that tests and fuzzers can drive it without a socket.
+/// What the HTTP layer says about a SOAP request: the body's charset, the SOAP version its media type announces
+/// (`None` without a Content-Type), and the actions it names (SOAPAction header, 1.2 `action` parameter).
+#[derive(Debug, Clone, Copy)]
+pub struct Transport<'a> {
+    pub charset: Charset,
+    pub media: Option<Version>,
+    pub soap_action: Option<&'a str>,
+    pub action_param: Option<&'a str>,
+}
+
+impl Default for Transport<'_> {
+    fn default() -> Self {
+        Transport { charset: Charset::Utf8, media: None, soap_action: None, action_param: None }
+    }
+}
+
+/// `read_request_with` for a request that only has a SOAPAction to say (no Content-Type facts).
 pub fn read_request(text: &str, soap_action: Option<&str>, policy: &Policy) -> Result<Parsed, Rejected> {
-    let mut env = envelope::open(text, policy.xml).map_err(Rejected::Envelope)?;
+    read_request_with(text, &Transport { soap_action, ..Transport::default() }, policy)
+}
+
+/// Text to typed request, without I/O: the envelope (and its version against the media type's), the operation,
+/// the action checks, the message, and the rest of the envelope. Pure, so that tests and fuzzers can drive it
+/// without a socket.
+pub fn read_request_with(text: &str, transport: &Transport<'_>, policy: &Policy) -> Result<Parsed, Rejected> {
+    // A Content-Type of the other version than the envelope is answered in the Content-Type's version.
+    let mut env = envelope::open_as(text, policy.xml, transport.media).map_err(Rejected::Envelope)?;
     let version = env.version;
     let (profile, op) = profile::resolve(&env.operation).map_err(|f| Rejected::Envelope(f.in_version(version)))?;
     // From here on every fault's ErrorResponse is in the namespace the request used.
     let envelope_fault = |f: Fault| Rejected::Envelope(f.in_version(version).in_namespace(profile.namespace()));
-    // Dispatch is on the body (CXF CVE-2012-3451); a SOAPAction naming another of our operations is refused.
-    if let Some(named) = soap_action.and_then(Operation::from_action).filter(|named| *named != op) {
-        let info = format!("SOAPAction: names {} but the body holds {}", named.name(), profile.op_name(op));
-        return Err(envelope_fault(Fault::client("INVALID_REQUEST", info)));
+    // Dispatch is on the body (CXF CVE-2012-3451); a SOAPAction or 1.2 action naming another of our operations is
+    // refused.
+    let actions = [("SOAPAction", transport.soap_action), ("action", transport.action_param)];
+    for (label, action) in actions {
+        if let Some(named) = action.and_then(Operation::from_action).filter(|named| *named != op) {
+            let info = format!("{label}: names {} but the body holds {}", named.name(), profile.op_name(op));
+            return Err(envelope_fault(Fault::client("INVALID_REQUEST", info)));
+        }
     }
     // Unreadable XML inside the operation is the answer at once: the reader cannot go on from there.
     let decoded = match messages::decode(profile, op, &env.operation, &mut env.reader, &policy.input) {
@@ -142,19 +170,16 @@ pub fn read_request(text: &str, soap_action: Option<&str>, policy: &Policy) -> R
     Ok(Parsed { version, profile, op, decoded: decoded? })
 }
 
-/// Handles one SOAP request body in `charset`. `soap_action` is the SOAPAction header or 1.2 `action` parameter.
-pub async fn handle(
-    app: &Arc<App>,
-    body: &[u8],
-    charset: Charset,
-    soap_action: Option<&str>,
-    meta: RequestMeta,
-) -> Answer {
-    let text = match decode_text(body, charset) {
+/// Handles one SOAP request body, with what the HTTP layer said about it.
+pub async fn handle(app: &Arc<App>, body: &[u8], transport: &Transport<'_>, meta: RequestMeta) -> Answer {
+    let text = match decode_text(body, transport.charset) {
         Ok(text) => text,
-        Err(fault) => return fault_answer(fault, job_id(app).await),
+        Err(fault) => {
+            let fault = fault.in_version(transport.media.unwrap_or(Version::V11));
+            return fault_answer(fault, job_id(app).await);
+        }
     };
-    let Parsed { version, profile, op, decoded } = match read_request(&text, soap_action, &app.policy) {
+    let Parsed { version, profile, op, decoded } = match read_request_with(&text, transport, &app.policy) {
         Ok(parsed) => parsed,
         Err(Rejected::Envelope(fault)) => return fault_answer(fault, job_id(app).await),
         Err(Rejected::Field { profile, op, version, fault_incompat, error }) => {

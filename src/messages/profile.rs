@@ -352,7 +352,7 @@ mod tests {
     use super::*;
 
     fn elem(ns: Ns, local: &str) -> Elem {
-        Elem { ns, local: local.into(), nil: false, must_understand: false }
+        Elem { ns, local: local.into(), nil: false, must_understand: false, targets_us: true, mandatory_ns: None }
     }
 
     fn dyn_ns(major: u16, minor: u16, patch: u16) -> Ns {

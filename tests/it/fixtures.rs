@@ -1,6 +1,6 @@
-//! Replays `fixtures/native/<Operation>/<case>.request.xml` and `fixtures/dynect/<version>/<Operation>/...` against a
-//! freshly seeded server and compares the answer with `<case>.response.xml`, namespace-aware, with volatile values
-//! masked. `UPDATE_FIXTURES=1` rewrites them.
+//! Replays `fixtures/native/<Operation>/<case>.request.xml` (SOAP 1.1), `<case>.soap12.request.xml` (SOAP 1.2) and
+//! `fixtures/dynect/<version>/<Operation>/...` against a freshly seeded server and compares the answer with the
+//! matching `.response.xml`, namespace-aware, with volatile values masked. `UPDATE_FIXTURES=1` rewrites them.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,8 @@ use quick_xml::name::ResolveResult;
 use crate::helpers::{TestApp, target};
 
 /// Elements whose text changes from run to run.
-const VOLATILE: &[&str] = &["token", "job_id", "uid", "created_at", "updated_at", "last_login_at", "password_expiry"];
+pub const VOLATILE: &[&str] =
+    &["token", "job_id", "uid", "created_at", "updated_at", "last_login_at", "password_expiry"];
 
 /// DDNS update users' generated names (`ddns-` and 10 of `a-z2-7`), wherever they appear (info texts too).
 fn mask_generated_names(text: &str) -> String {
@@ -39,6 +40,11 @@ fn is_generated_password(elem: &str, text: &str) -> bool {
 
 /// A namespace-resolved rendering: one line per element/attribute/text, prefixes gone, volatile text masked.
 pub fn canonical(xml: &str) -> Result<String, String> {
+    canonical_masking(xml, VOLATILE)
+}
+
+/// `canonical`, masking the text of the elements named in `volatile`.
+pub fn canonical_masking(xml: &str, volatile: &[&str]) -> Result<String, String> {
     let mut r = NsReader::from_str(xml);
     r.config_mut().expand_empty_elements = true;
     let mut out = String::new();
@@ -53,7 +59,7 @@ pub fn canonical(xml: &str) -> Result<String, String> {
         };
         match ev {
             Event::Start(e) => {
-                flush(&mut out, &mut text, depth, stack.last());
+                flush(&mut out, &mut text, depth, stack.last(), volatile);
                 let local = String::from_utf8_lossy(e.local_name().as_ref().as_bytes()).into_owned();
                 out.push_str(&format!("{}<{{{ns}}}{local}>\n", "  ".repeat(depth)));
                 let mut attrs: Vec<String> = Vec::new();
@@ -81,7 +87,7 @@ pub fn canonical(xml: &str) -> Result<String, String> {
                 depth += 1;
             }
             Event::End(_) => {
-                flush(&mut out, &mut text, depth, stack.last());
+                flush(&mut out, &mut text, depth, stack.last(), volatile);
                 stack.pop();
                 depth = depth.saturating_sub(1);
             }
@@ -105,9 +111,9 @@ pub fn canonical(xml: &str) -> Result<String, String> {
     Ok(out)
 }
 
-fn flush(out: &mut String, text: &mut String, depth: usize, elem: Option<&String>) {
+fn flush(out: &mut String, text: &mut String, depth: usize, elem: Option<&String>, volatile: &[&str]) {
     if !text.trim().is_empty() {
-        let masked = elem.is_some_and(|e| VOLATILE.contains(&e.as_str()) || is_generated_password(e, text));
+        let masked = elem.is_some_and(|e| volatile.contains(&e.as_str()) || is_generated_password(e, text));
         let shown = if masked { "*".to_owned() } else { mask_generated_names(text) };
         out.push_str(&format!("{}{:?}\n", "  ".repeat(depth), shown));
     }
@@ -115,14 +121,14 @@ fn flush(out: &mut String, text: &mut String, depth: usize, elem: Option<&String
 }
 
 /// A stopped, seeded database and the live tokens in it; every case starts from a copy.
-struct Template {
+pub struct Template {
     dir: tempfile::TempDir,
-    tokens: Vec<(&'static str, String)>,
+    pub tokens: Vec<(&'static str, String)>,
 }
 
 impl Template {
     /// A fresh server on a copy of the seeded database (sessions included, so the tokens work).
-    async fn instance(&self) -> TestApp {
+    pub async fn instance(&self) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         for f in std::fs::read_dir(self.dir.path()).expect("template").flatten() {
             std::fs::copy(f.path(), dir.path().join(f.file_name())).expect("copy template");
@@ -132,7 +138,7 @@ impl Template {
 }
 
 /// The state every case starts from (described in fixtures/README.md), seeded once.
-async fn seed() -> Template {
+pub async fn seed() -> Template {
     let app = TestApp::spawn().await;
     let owner = app.owner_token().await;
     let alice = "<group_name>READONLY</group_name><nickname>Alice</nickname><first_name>Alice</first_name><last_name>Liddell</last_name><email>alice@example.org</email><organization>Wonderland</organization><phone>+1 603 555 0100</phone>";
@@ -205,18 +211,32 @@ fn dynect_cases(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// `<!-- soapaction: X -->` on the first line sets SOAPAction (empty = no header); else the operation's own
-/// (natively `urn:usergate:1#<Operation>`; DynECT has one for every operation).
-fn soap_action(request: &str, op: &str, dynect: bool) -> Option<String> {
-    let first = request.lines().next().unwrap_or("").trim();
-    if let Some(rest) = first.strip_prefix("<!-- soapaction:") {
-        let v = rest.trim_end_matches("-->").trim();
-        return (!v.is_empty()).then(|| v.to_owned());
+/// The HTTP headers a case is sent with. Leading comment lines may set them: `<!-- soapaction: X -->` (empty: no
+/// SOAPAction header) and `<!-- content-type: X -->`. Otherwise a `<case>.request.xml` goes as SOAP 1.1
+/// (`text/xml`, SOAPAction the operation's own: natively `"urn:usergate:1#<Operation>"`, DynECT has one for every
+/// operation) and a `<case>.soap12.request.xml` as SOAP 1.2 (`application/soap+xml` with that action as its
+/// `action` parameter, no SOAPAction header).
+fn request_headers(path: &Path, request: &str, op: &str, dynect: bool) -> Vec<(String, String)> {
+    let action =
+        if dynect { "\"https://api2.dynect.net/SOAP/\"".to_owned() } else { format!("\"urn:usergate:1#{op}\"") };
+    let soap12 = path.to_string_lossy().ends_with(".soap12.request.xml");
+    let mut content_type = if soap12 {
+        format!("application/soap+xml; charset=utf-8; action={action}")
+    } else {
+        "text/xml; charset=utf-8".to_owned()
+    };
+    let mut soap_action = (!soap12).then_some(action);
+    for line in request.lines().map(str::trim).take_while(|l| l.starts_with("<!--")) {
+        let directive = line.trim_start_matches("<!--").trim_end_matches("-->").trim();
+        if let Some(v) = directive.strip_prefix("soapaction:") {
+            soap_action = Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        } else if let Some(v) = directive.strip_prefix("content-type:") {
+            content_type = v.trim().to_owned();
+        }
     }
-    if dynect {
-        return Some("\"https://api2.dynect.net/SOAP/\"".to_owned());
-    }
-    Some(format!("\"urn:usergate:1#{op}\""))
+    let mut headers = vec![("Content-Type".to_owned(), content_type)];
+    headers.extend(soap_action.map(|a| ("SOAPAction".to_owned(), a)));
+    headers
 }
 
 #[tokio::test]
@@ -240,16 +260,26 @@ async fn fixtures_replay() {
         for (k, v) in &template.tokens {
             body = body.replace(&format!("{{{{{k}}}}}"), v);
         }
-        let action = soap_action(&raw, &op, *is_dynect);
-        let resp = app.post_xml(&body, action.as_deref()).await;
+        let headers = request_headers(req_path, &raw, &op, *is_dynect);
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let resp = app.http("POST", "/SOAP/", &headers, body.as_bytes()).await;
         app.stop().await;
         let resp_path = PathBuf::from(req_path.to_string_lossy().replace(".request.xml", ".response.xml"));
         let actual = format!("<!-- HTTP {} -->\n{}\n", resp.status, resp.body);
+        let expected = std::fs::read_to_string(&resp_path);
         if update {
-            std::fs::write(&resp_path, &actual).expect("write response");
+            // Only answers that changed are rewritten, so volatile values do not churn in the diff.
+            let same = expected.as_ref().is_ok_and(|e| {
+                e.lines().next() == actual.lines().next()
+                    && canonical(e).is_ok()
+                    && canonical(e) == canonical(&resp.body)
+            });
+            if !same {
+                std::fs::write(&resp_path, &actual).expect("write response");
+            }
             continue;
         }
-        let Ok(expected) = std::fs::read_to_string(&resp_path) else {
+        let Ok(expected) = expected else {
             failures.push(format!("{}: no response file (run with UPDATE_FIXTURES=1)", resp_path.display()));
             continue;
         };

@@ -6,6 +6,7 @@
 mod audit;
 mod block_delete;
 mod cli;
+mod client_captures;
 mod create_user;
 mod dynect;
 mod envelope;
@@ -18,6 +19,7 @@ mod helpers;
 mod permission_report;
 mod robustness;
 mod session;
+mod soap12;
 mod tidy;
 mod update_user;
 mod update_users;
