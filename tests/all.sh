@@ -13,24 +13,33 @@ cargo clippy --locked --all-targets -- -D warnings
 step "release build (used by the interop suite)"
 cargo build --locked --release
 
+step "python venv for the real clients (target/interop-venv)"
+bash tests/interop/venv.sh
+
 # The Rust tests and the third-party clients are independent: run them side by side.
-step "cargo test + interop (zeep, suds) in parallel"
+step "cargo test + interop (zeep, suds) + client matrix in parallel"
 log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
 cargo test --locked > "$log/cargo.txt" 2>&1 &
 cargo_pid=$!
+bash tests/clients/run_all.sh > "$log/clients.txt" 2>&1 &
+clients_pid=$!
 rc_interop=0
 bash tests/interop/run.sh > "$log/interop.txt" 2>&1 || rc_interop=$?
 rc_cargo=0
 wait "$cargo_pid" || rc_cargo=$?
+rc_clients=0
+wait "$clients_pid" || rc_clients=$?
 cat "$log/cargo.txt"
 echo
 cat "$log/interop.txt"
+echo
+cat "$log/clients.txt"
 
 step "fixtures validate against the WSDL schema"
 rc_schema=0
 target/interop-venv/bin/python tests/interop/validate_fixtures.py . || rc_schema=$?
 
 echo
-echo "cargo test: rc=$rc_cargo; interop: rc=$rc_interop; fixture schema: rc=$rc_schema"
-[ "$rc_cargo" -eq 0 ] && [ "$rc_interop" -eq 0 ] && [ "$rc_schema" -eq 0 ]
+echo "cargo test: rc=$rc_cargo; interop: rc=$rc_interop; client matrix: rc=$rc_clients; fixture schema: rc=$rc_schema"
+[ "$rc_cargo" -eq 0 ] && [ "$rc_interop" -eq 0 ] && [ "$rc_clients" -eq 0 ] && [ "$rc_schema" -eq 0 ]

@@ -35,12 +35,12 @@ pub struct Server {
     pub wsdl: String,
 }
 
-/// The native WSDL as written, served with its soap:address rewritten.
+/// The native WSDL as written, served with its soap:address (1.1 and 1.2 ports) rewritten.
 pub const NATIVE_WSDL: &str = include_str!("../../wsdl/usergate.wsdl");
 const WSDL_ADDRESS: &str = "http://127.0.0.1:8080/SOAP/";
 
 pub fn wsdl_for(endpoint_url: &str) -> String {
-    NATIVE_WSDL.replacen(WSDL_ADDRESS, endpoint_url, 1)
+    NATIVE_WSDL.replace(WSDL_ADDRESS, endpoint_url)
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests (at most 10 s).

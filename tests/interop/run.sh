@@ -22,20 +22,8 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     exit 2
 fi
 
+bash "$here/venv.sh"
 venv="$root/target/interop-venv"
-req="$here/requirements.txt"
-want="$(sha256sum "$req" | cut -d' ' -f1)"
-stamp="$venv/requirements.sha256"
-if [ ! -x "$venv/bin/python" ]; then
-    echo "interop: creating $venv"
-    python3 -m venv "$venv"
-fi
-if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
-    echo "interop: installing $req"
-    rm -f "$stamp"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
-    echo "$want" > "$stamp"
-fi
 
 # The servers listen on 127.0.0.1 only: never send that through a proxy.
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"

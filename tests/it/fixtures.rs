@@ -10,10 +10,15 @@ use quick_xml::name::ResolveResult;
 use crate::helpers::{TestApp, target};
 
 /// Elements whose text changes from run to run.
-const VOLATILE: &[&str] = &["token", "job_id", "uid", "created_at", "updated_at", "last_login_at", "password_expiry"];
+pub const VOLATILE: &[&str] = &["token", "job_id", "uid", "created_at", "updated_at", "last_login_at", "password_expiry"];
 
 /// A namespace-resolved rendering: one line per element/attribute/text, prefixes gone, volatile text masked.
 pub fn canonical(xml: &str) -> Result<String, String> {
+    canonical_masking(xml, VOLATILE)
+}
+
+/// `canonical`, masking the text of the elements named in `volatile`.
+pub fn canonical_masking(xml: &str, volatile: &[&str]) -> Result<String, String> {
     let mut r = NsReader::from_str(xml);
     r.config_mut().expand_empty_elements = true;
     let mut out = String::new();
@@ -28,7 +33,7 @@ pub fn canonical(xml: &str) -> Result<String, String> {
         };
         match ev {
             Event::Start(e) => {
-                flush(&mut out, &mut text, depth, stack.last());
+                flush(&mut out, &mut text, depth, stack.last(), volatile);
                 let local = String::from_utf8_lossy(e.local_name().as_ref().as_bytes()).into_owned();
                 out.push_str(&format!("{}<{{{ns}}}{local}>\n", "  ".repeat(depth)));
                 let mut attrs: Vec<String> = Vec::new();
@@ -56,7 +61,7 @@ pub fn canonical(xml: &str) -> Result<String, String> {
                 depth += 1;
             }
             Event::End(_) => {
-                flush(&mut out, &mut text, depth, stack.last());
+                flush(&mut out, &mut text, depth, stack.last(), volatile);
                 stack.pop();
                 depth = depth.saturating_sub(1);
             }
@@ -80,9 +85,9 @@ pub fn canonical(xml: &str) -> Result<String, String> {
     Ok(out)
 }
 
-fn flush(out: &mut String, text: &mut String, depth: usize, elem: Option<&String>) {
+fn flush(out: &mut String, text: &mut String, depth: usize, elem: Option<&String>, volatile: &[&str]) {
     if !text.trim().is_empty() {
-        let masked = elem.is_some_and(|e| VOLATILE.contains(&e.as_str()));
+        let masked = elem.is_some_and(|e| volatile.contains(&e.as_str()));
         let shown = if masked { "*" } else { text.as_str() };
         out.push_str(&format!("{}{:?}\n", "  ".repeat(depth), shown));
     }
@@ -90,14 +95,14 @@ fn flush(out: &mut String, text: &mut String, depth: usize, elem: Option<&String
 }
 
 /// A stopped, seeded database and the live tokens in it; every case starts from a copy.
-struct Template {
+pub struct Template {
     dir: tempfile::TempDir,
-    tokens: Vec<(&'static str, String)>,
+    pub tokens: Vec<(&'static str, String)>,
 }
 
 impl Template {
     /// A fresh server on a copy of the seeded database (sessions included, so the tokens work).
-    async fn instance(&self) -> TestApp {
+    pub async fn instance(&self) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         for f in std::fs::read_dir(self.dir.path()).expect("template").flatten() {
             std::fs::copy(f.path(), dir.path().join(f.file_name())).expect("copy template");
@@ -107,7 +112,7 @@ impl Template {
 }
 
 /// The state every case starts from (described in fixtures/README.md), seeded once.
-async fn seed() -> Template {
+pub async fn seed() -> Template {
     let app = TestApp::spawn().await;
     let owner = app.owner_token().await;
     let alice = "<group_name>READONLY</group_name><nickname>Alice</nickname><first_name>Alice</first_name><last_name>Liddell</last_name><email>alice@example.org</email><organization>Wonderland</organization><phone>+1 603 555 0100</phone>";

@@ -6,6 +6,7 @@
 mod audit;
 mod block_delete;
 mod cli;
+mod client_captures;
 mod create_user;
 mod envelope;
 mod escalation;

@@ -163,9 +163,24 @@ fn every_wsdl_operation_has_message_op_fixture_and_test() {
         assert!(has_case, "no fixture case in {}", dir.display());
         assert!(tests.contains(&format!("\"{}\"", op.name())), "no test in tests/it calls {}", op.name());
     }
+    // Each binding (SOAP 1.1 and 1.2) lists every operation once, and nothing else.
+    for (binding, prefix) in [("UsergateBinding", "soap"), ("UsergateBinding12", "soap12")] {
+        let start = text.find(&format!("<wsdl:binding name=\"{binding}\"")).unwrap_or_else(|| panic!("no {binding}"));
+        let end = start + text[start..].find("</wsdl:binding>").expect("binding ends");
+        let section = &text[start..end];
+        assert_eq!(
+            section.matches(&format!("<{prefix}:operation soapAction=\"urn:usergate:1#")).count(),
+            in_wsdl,
+            "{binding} has operations we do not serve, or lacks some"
+        );
+        for &op in Operation::ALL {
+            let action = format!("soapAction=\"urn:usergate:1#{}\"", op.name());
+            assert!(section.contains(&action), "{binding} lacks {}", op.name());
+        }
+    }
     assert_eq!(
         text.matches("soapAction=\"urn:usergate:1#").count(),
-        in_wsdl,
+        2 * in_wsdl,
         "the WSDL has operations we do not serve"
     );
 }
