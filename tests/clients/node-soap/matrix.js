@@ -13,7 +13,11 @@ main('node-soap', async (opts) => {
   const port = client[service][opts.port];
   if (!port) throw new Error(`no port ${opts.port} in ${service}`);
   let lastStatus = null;
-  client.on('response', (_body, response) => { lastStatus = response && response.status; });
+  let lastType = null;
+  client.on('response', (_body, response) => {
+    lastStatus = response && response.status;
+    lastType = response && response.headers && response.headers['content-type'];
+  });
   return {
     call(op, args) {
       // Per-port methods take callbacks only (only the top-level ones have *Async twins).
@@ -32,5 +36,6 @@ main('node-soap', async (opts) => {
       };
     },
     lastHttpStatus: () => lastStatus,
+    lastContentType: () => lastType,
   };
 });

@@ -8,6 +8,7 @@
  *                             error for a SOAP Fault (args are the request's children, in WSDL order)
  *   adapter.fault(err)        { code, reason, errorResponse, httpStatus } read from the client's error object
  *   adapter.lastHttpStatus()  HTTP status of the last reply
+ *   adapter.lastContentType() Content-Type of the last reply
  *
  * Steps: login, create, get, list, update, block, unblock, delete, then two failures (GetUser of the deleted user: a
  * SOAP Fault, and the same call with fault_incompat=1 answered status=failure), then logout. Every check reads the
@@ -44,6 +45,8 @@ async function run(adapter, { prefix, customer, user, password, soap12 }) {
   expectSuccess('SessionLogin', session);
   const token = session.data && session.data.token;
   assert.ok(token, 'SessionLogin: no token');
+  const mediaType = soap12 ? 'application/soap+xml' : 'text/xml';
+  assert.ok(String(adapter.lastContentType()).startsWith(mediaType), `reply Content-Type ${adapter.lastContentType()}`);
 
   const name = `${prefix}u1`;
   const created = await adapter.call('CreateUser', {

@@ -16,7 +16,11 @@ main('strong-soap', (opts) => new Promise((resolve, reject) => {
     const elementOf = (op) => Object.keys(client.describe()[service][opts.port][op].input.body)
       .find((key) => key.endsWith('Request')) || `${op}Request`;
     let lastStatus = null;
-    client.on('response', (_body, response) => { lastStatus = response && response.statusCode; });
+    let lastType = null;
+    client.on('response', (_body, response) => {
+      lastStatus = response && response.statusCode;
+      lastType = response && response.headers && response.headers['content-type'];
+    });
     resolve({
       call(op, args) {
         return new Promise((ok, ko) => port[op]({ [elementOf(op)]: args }, (e, result) => (e ? ko(e) : ok(result))));
@@ -33,6 +37,7 @@ main('strong-soap', (opts) => new Promise((resolve, reject) => {
         };
       },
       lastHttpStatus: () => lastStatus,
+      lastContentType: () => lastType,
     });
   });
 }));
