@@ -255,7 +255,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     const bool soap12 = std::strcmp(argv[1], "soap12") == 0;
-    UsergateBindingProxy proxy(SOAP_C_UTFSTRING);
+    // SOAP_XML_STRICT: gSOAP refuses a reply that breaks the schema (unknown or missing elements, bad values).
+    UsergateBindingProxy proxy(SOAP_C_UTFSTRING | SOAP_XML_STRICT);
     soap_set_namespaces(proxy.soap, soap12 ? ns_soap12 : ns_soap11);
     proxy.soap->send_timeout = proxy.soap->recv_timeout = 30;
     proxy.soap->connect_timeout = 10;

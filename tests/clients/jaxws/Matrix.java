@@ -8,6 +8,7 @@ import java.util.Map;
 import javax.xml.namespace.QName;
 import javax.xml.ws.BindingProvider;
 import javax.xml.ws.handler.MessageContext;
+import com.sun.xml.ws.developer.SchemaValidationFeature;
 import usergate.ws.*;
 
 /**
@@ -42,7 +43,9 @@ public final class Matrix {
         }
         try {
             UsergateService service = new UsergateService(new File(args[1]).toURI().toURL());
-            UsergatePortType port = service.getPort(new QName(NS, args[2]), UsergatePortType.class);
+            // SchemaValidationFeature: the RI validates every request and reply against the WSDL's schema.
+            UsergatePortType port =
+                    service.getPort(new QName(NS, args[2]), UsergatePortType.class, new SchemaValidationFeature());
             ((BindingProvider) port).getRequestContext().put(BindingProvider.ENDPOINT_ADDRESS_PROPERTY, args[3]);
             new Matrix(port, args[0].equals("soap12"), args[4]).run(args[5], args[6], args[7]);
         } catch (AssertionError | ErrorResponse | RuntimeException e) {
