@@ -122,7 +122,9 @@ async fn client_captures_replay() {
                     resp.status,
                     pretty_assertions::StrComparison::new(&e, &a)
                 )),
-                (e, a) => failures.push(format!("{}: unreadable XML: {:?} / {:?}", req_path.display(), e.err(), a.err())),
+                (e, a) => {
+                    failures.push(format!("{}: unreadable XML: {:?} / {:?}", req_path.display(), e.err(), a.err()))
+                }
             }
         }
         app.stop().await;

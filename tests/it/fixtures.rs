@@ -10,7 +10,8 @@ use quick_xml::name::ResolveResult;
 use crate::helpers::{TestApp, target};
 
 /// Elements whose text changes from run to run.
-pub const VOLATILE: &[&str] = &["token", "job_id", "uid", "created_at", "updated_at", "last_login_at", "password_expiry"];
+pub const VOLATILE: &[&str] =
+    &["token", "job_id", "uid", "created_at", "updated_at", "last_login_at", "password_expiry"];
 
 /// A namespace-resolved rendering: one line per element/attribute/text, prefixes gone, volatile text masked.
 pub fn canonical(xml: &str) -> Result<String, String> {

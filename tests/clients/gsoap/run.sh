@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/clients/gsoap/run.sh: owns the gSOAP row (wsdl2h + soapcpp2 + g++, SOAP 1.1 + 1.2); see ../matrix.py.
 # The proxy is generated from wsdl/usergate.wsdl and compiled with matrix.cpp once into target/clients/gsoap/
-# (kept while the WSDL and matrix.cpp are unchanged); the one binary runs each binding.
+# (kept while the WSDL, matrix.cpp and this script are unchanged); the one binary runs each binding.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/../row.sh"
@@ -13,7 +13,7 @@ done
 pkg-config --exists gsoap++ || fail_all "gsoap++ development files missing (.ci/run installs libgsoap-dev)"
 
 build="$CLIENT_OUT/build"
-if ! stamp_ok "$build" "$WSDL_FILE" "$here/matrix.cpp"; then
+if ! stamp_ok "$build" "$WSDL_FILE" "$here/matrix.cpp" "$here/run.sh"; then
     rm -rf "$build" && mkdir -p "$build"
     (
         # (The subshell runs under `||`, where errexit is off: hence the && chain.)
@@ -25,7 +25,7 @@ if ! stamp_ok "$build" "$WSDL_FILE" "$here/matrix.cpp"; then
         g++ -O0 -o matrix -I. "$here/matrix.cpp" soapC.cpp soapUsergateBindingProxy.cpp \
             $(pkg-config --cflags --libs gsoap++)
     ) > "$CLIENT_OUT/build.log" 2>&1 || { cat "$CLIENT_OUT/build.log"; fail_all "gSOAP generation or g++ failed"; }
-    stamp_write "$build" "$WSDL_FILE" "$here/matrix.cpp"
+    stamp_write "$build" "$WSDL_FILE" "$here/matrix.cpp" "$here/run.sh"
 fi
 
 cell soap11 "$build/matrix" soap11 "$USERGATE_SOAP11_URL" gsoap11_ "$USERGATE_CUSTOMER" "$USERGATE_USER" "$USERGATE_PASSWORD"

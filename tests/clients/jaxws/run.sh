@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/clients/jaxws/run.sh: owns the JAX-WS RI row (wsimport on Java 17, SOAP 1.1 + 1.2); see ../matrix.py.
 # wsimport -extension generates both ports' classes from wsdl/usergate.wsdl once into target/clients/jaxws/
-# (kept while the WSDL and Matrix.java are unchanged); each binding then runs Matrix.java in its own JVM.
+# (kept while the WSDL, Matrix.java and this script are unchanged); each binding then runs Matrix.java in its own JVM.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/../row.sh"
@@ -13,14 +13,14 @@ CP=/usr/share/java/jaxws-rt.jar:/usr/share/java/jaxws-api.jar:/usr/share/java/ja
 CP=$CP:/usr/share/java/jws-api.jar:/usr/share/java/javax.activation.jar
 
 build="$CLIENT_OUT/build"
-if ! stamp_ok "$build" "$WSDL_FILE" "$here/Matrix.java"; then
+if ! stamp_ok "$build" "$WSDL_FILE" "$here/Matrix.java" "$here/run.sh"; then
     rm -rf "$build" && mkdir -p "$build/src" "$build/classes"
     # -extension: without it wsimport ignores the SOAP 1.2 port ("non-standard SOAP 1.2 binding").
     wsimport -quiet -extension -Xnocompile -s "$build/src" -p usergate.ws "$WSDL_FILE" > "$build/wsimport.log" 2>&1 \
         || { cat "$build/wsimport.log"; fail_all "wsimport failed"; }
     javac -nowarn -encoding UTF-8 -d "$build/classes" -cp "$CP" $(find "$build/src" -name '*.java') "$here/Matrix.java" \
         > "$build/javac.log" 2>&1 || { cat "$build/javac.log"; fail_all "javac failed"; }
-    stamp_write "$build" "$WSDL_FILE" "$here/Matrix.java"
+    stamp_write "$build" "$WSDL_FILE" "$here/Matrix.java" "$here/run.sh"
 fi
 
 java_matrix() {
