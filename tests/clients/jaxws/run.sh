@@ -18,14 +18,16 @@ if ! stamp_ok "$build" "$WSDL_FILE" "$here/Matrix.java" "$here/run.sh"; then
     # -extension: without it wsimport ignores the SOAP 1.2 port ("non-standard SOAP 1.2 binding").
     wsimport -quiet -extension -Xnocompile -s "$build/src" -p usergate.ws "$WSDL_FILE" > "$build/wsimport.log" 2>&1 \
         || { cat "$build/wsimport.log"; fail_all "wsimport failed"; }
-    javac -nowarn -encoding UTF-8 -d "$build/classes" -cp "$CP" $(find "$build/src" -name '*.java') "$here/Matrix.java" \
-        > "$build/javac.log" 2>&1 || { cat "$build/javac.log"; fail_all "javac failed"; }
+    javac -J-XX:TieredStopAtLevel=1 -nowarn -encoding UTF-8 -d "$build/classes" -cp "$CP" \
+        $(find "$build/src" -name '*.java') "$here/Matrix.java" > "$build/javac.log" 2>&1 || { cat "$build/javac.log"; fail_all "javac failed"; }
     stamp_write "$build" "$WSDL_FILE" "$here/Matrix.java" "$here/run.sh"
 fi
 
 java_matrix() {
     # logging.properties silences the SAAJ FactoryFinder deprecation warning the Debian jars print on every start.
-    java -Djava.util.logging.config.file="$here/logging.properties" -cp "$build/classes:$CP" usergate.matrix.Matrix "$@"
+    # TieredStopAtLevel=1 (C1 only): these JVMs live seconds, and skipping C2 saves about 40% of their CPU time.
+    java -XX:TieredStopAtLevel=1 -Djava.util.logging.config.file="$here/logging.properties" \
+        -cp "$build/classes:$CP" usergate.matrix.Matrix "$@"
 }
 cell soap11 java_matrix soap11 "$WSDL_FILE" UsergatePort "$USERGATE_SOAP11_URL" jaxws11_ \
     "$USERGATE_CUSTOMER" "$USERGATE_USER" "$USERGATE_PASSWORD"
