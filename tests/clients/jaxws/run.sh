@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # tests/clients/jaxws/run.sh: owns the JAX-WS RI row (wsimport on Java 17, SOAP 1.1 + 1.2); see ../matrix.py.
 # wsimport -extension generates both ports' classes from wsdl/usergate.wsdl once into target/clients/jaxws/
-# (kept while the WSDL, Matrix.java and this script are unchanged); each binding then runs Matrix.java in its own JVM.
+# (kept while the WSDL, Matrix.java and this script are unchanged); each binding runs Matrix.java in its own JVM.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/../row.sh"
 row_init jaxws
 
-command -v wsimport > /dev/null && command -v javac > /dev/null || fail_all "wsimport/javac not installed (.ci/run installs jaxws)"
+for tool in wsimport javac java; do
+    command -v "$tool" > /dev/null || fail_all "$tool not installed (.ci/run installs jaxws and a JDK)"
+done
 # The Debian jaxws jars; jaxws-rt.jar's manifest Class-Path brings in the rest of /usr/share/java.
 CP=/usr/share/java/jaxws-rt.jar:/usr/share/java/jaxws-api.jar:/usr/share/java/jaxb-api.jar
 CP=$CP:/usr/share/java/jws-api.jar:/usr/share/java/javax.activation.jar
@@ -19,7 +21,8 @@ if ! stamp_ok "$build" "$WSDL_FILE" "$here/Matrix.java" "$here/run.sh"; then
     wsimport -quiet -extension -Xnocompile -s "$build/src" -p usergate.ws "$WSDL_FILE" > "$build/wsimport.log" 2>&1 \
         || { cat "$build/wsimport.log"; fail_all "wsimport failed"; }
     javac -J-XX:TieredStopAtLevel=1 -nowarn -encoding UTF-8 -d "$build/classes" -cp "$CP" \
-        $(find "$build/src" -name '*.java') "$here/Matrix.java" > "$build/javac.log" 2>&1 || { cat "$build/javac.log"; fail_all "javac failed"; }
+        $(find "$build/src" -name '*.java') "$here/Matrix.java" > "$build/javac.log" 2>&1 \
+        || { cat "$build/javac.log"; fail_all "javac failed"; }
     stamp_write "$build" "$WSDL_FILE" "$here/Matrix.java" "$here/run.sh"
 fi
 
