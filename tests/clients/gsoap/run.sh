@@ -28,6 +28,8 @@ if ! stamp_ok "$build" "$WSDL_FILE" "$here/matrix.cpp" "$here/run.sh"; then
     stamp_write "$build" "$WSDL_FILE" "$here/matrix.cpp" "$here/run.sh"
 fi
 
-cell soap11 "$build/matrix" soap11 "$USERGATE_SOAP11_URL" gsoap11_ "$USERGATE_CUSTOMER" "$USERGATE_USER" "$USERGATE_PASSWORD"
-cell soap12 "$build/matrix" soap12 "$USERGATE_SOAP12_URL" gsoap12_ "$USERGATE_CUSTOMER" "$USERGATE_USER" "$USERGATE_PASSWORD"
+cell soap11 "$build/matrix" soap11 "$USERGATE_SOAP11_URL" gsoap11_ \
+    "$USERGATE_CUSTOMER" "$USERGATE_USER" "$USERGATE_PASSWORD"
+cell soap12 "$build/matrix" soap12 "$USERGATE_SOAP12_URL" gsoap12_ \
+    "$USERGATE_CUSTOMER" "$USERGATE_USER" "$USERGATE_PASSWORD"
 row_exit

@@ -1,4 +1,4 @@
-// tests/clients/jaxws/Matrix.java: owns the JAX-WS RI row of the client matrix (the scenario, through wsimport's classes).
+// tests/clients/jaxws/Matrix.java: owns the JAX-WS RI row of the client matrix (the scenario, via wsimport's classes).
 package usergate.matrix;
 
 import java.io.File;
@@ -38,7 +38,7 @@ public final class Matrix {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 8 || !(args[0].equals("soap11") || args[0].equals("soap12"))) {
-            System.err.println("usage: Matrix soap11|soap12 WSDL_FILE PORT_NAME ENDPOINT PREFIX CUSTOMER USER PASSWORD");
+            System.err.println("usage: Matrix soap11|soap12 WSDL_FILE PORT ENDPOINT PREFIX CUSTOMER USER PASSWORD");
             System.exit(2);
         }
         try {

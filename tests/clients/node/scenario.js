@@ -29,7 +29,7 @@ function expectSuccess(what, resp) {
   assert.equal(resp.status, 'success', `${what}: status`);
   assert.equal(typeof resp.job_id, 'number', `${what}: job_id should be read as a number`);
   const msgs = list(resp.msgs);
-  assert.ok(msgs.length > 0 && msgs[0].lvl === 'INFO', `${what}: expected an INFO message, got ${JSON.stringify(msgs)}`);
+  assert.ok(msgs.length > 0 && msgs[0].lvl === 'INFO', `${what}: expected an INFO message: ${JSON.stringify(msgs)}`);
 }
 
 function expectError(what, msgs, errCd, infoPrefix) {

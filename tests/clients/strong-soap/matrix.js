@@ -1,6 +1,7 @@
-// tests/clients/strong-soap/matrix.js: owns the strong-soap row of the client matrix (its adapter for ../node/scenario.js).
+// tests/clients/strong-soap/matrix.js: owns the strong-soap row of the client matrix (adapter for ../node/scenario.js).
 'use strict';
-// Usage: node matrix.js soap11|soap12 WSDL PORT ENDPOINT PREFIX CUSTOMER USER PASSWORD (node_modules: tests/clients/node)
+// Usage: node matrix.js soap11|soap12 WSDL PORT ENDPOINT PREFIX CUSTOMER USER PASSWORD
+// (NODE_PATH=tests/clients/node/node_modules, as run.sh sets it)
 const soap = require('strong-soap').soap;
 const { main } = require('../node/scenario');
 
