@@ -81,6 +81,7 @@ fn failure_answer(op: Operation, version: Version, fault_incompat: bool, err: &D
         source: "BLL",
         job_id: None,
         detail_ns: NATIVE_NS,
+        not_understood: Vec::new(),
     };
     fault_answer(fault, job)
 }
@@ -108,19 +109,57 @@ pub enum Rejected {
     Field { op: Operation, version: Version, fault_incompat: bool, error: DomainError },
 }
 
-/// Text to typed request, without I/O: the envelope, the operation, the SOAPAction check, the message, and the
-/// rest of the envelope. Pure, so that tests and fuzzers can drive it without a socket.
+/// What the HTTP layer says about a SOAP request: the body's charset, the SOAP version its media type announces
+/// (`None` without a Content-Type), and the actions it names (SOAPAction header, 1.2 `action` parameter).
+#[derive(Debug, Clone, Copy)]
+pub struct Transport<'a> {
+    pub charset: Charset,
+    pub media: Option<Version>,
+    pub soap_action: Option<&'a str>,
+    pub action_param: Option<&'a str>,
+}
+
+impl Default for Transport<'_> {
+    fn default() -> Self {
+        Transport { charset: Charset::Utf8, media: None, soap_action: None, action_param: None }
+    }
+}
+
+/// `read_request_with` for a request that only has a SOAPAction to say (no Content-Type facts).
 pub fn read_request(text: &str, soap_action: Option<&str>, policy: &Policy) -> Result<Parsed, Rejected> {
-    let mut env = envelope::open(text, policy.xml).map_err(Rejected::Envelope)?;
+    read_request_with(text, &Transport { soap_action, ..Transport::default() }, policy)
+}
+
+/// Text to typed request, without I/O: the envelope (and its version against the media type's), the operation,
+/// the action checks, the message, and the rest of the envelope. Pure, so that tests and fuzzers can drive it
+/// without a socket.
+pub fn read_request_with(text: &str, transport: &Transport<'_>, policy: &Policy) -> Result<Parsed, Rejected> {
+    let outer = transport.media.unwrap_or(Version::V11);
+    let mut env = envelope::open_as(text, policy.xml, outer).map_err(Rejected::Envelope)?;
     let version = env.version;
+    // text/xml carrying 1.2, or application/soap+xml carrying 1.1: answered in the Content-Type's version.
+    if let Some(media) = transport.media.filter(|m| *m != version) {
+        let info = format!(
+            "envelope: a SOAP {} envelope sent as {}; SOAP {} needs {}",
+            version.number(),
+            media.media_type(),
+            version.number(),
+            version.media_type()
+        );
+        return Err(Rejected::Envelope(Fault::new(FaultCode::VersionMismatch, info).in_version(media)));
+    }
     let Some(op) = Operation::from_element(env.operation.ns, &env.operation.local) else {
         let fault = Fault::client("INVALID_REQUEST", format!("operation: unknown operation {}", env.operation.local));
         return Err(Rejected::Envelope(fault.in_version(version)));
     };
-    // Dispatch is on the body (CXF CVE-2012-3451); a SOAPAction naming another of our operations is refused.
-    if let Some(named) = soap_action.and_then(Operation::from_action).filter(|named| *named != op) {
-        let info = format!("SOAPAction: names {} but the body holds {}", named.name(), op.name());
-        return Err(Rejected::Envelope(Fault::client("INVALID_REQUEST", info).in_version(version)));
+    // Dispatch is on the body (CXF CVE-2012-3451); a SOAPAction or 1.2 action naming another of our operations is
+    // refused.
+    let actions = [("SOAPAction", transport.soap_action), ("action", transport.action_param)];
+    for (label, action) in actions {
+        if let Some(named) = action.and_then(Operation::from_action).filter(|named| *named != op) {
+            let info = format!("{label}: names {} but the body holds {}", named.name(), op.name());
+            return Err(Rejected::Envelope(Fault::client("INVALID_REQUEST", info).in_version(version)));
+        }
     }
     // Unreadable XML inside the operation is the answer at once: the reader cannot go on from there.
     let decoded = match messages::decode(op, &env.operation, &mut env.reader, &policy.input) {
@@ -135,19 +174,16 @@ pub fn read_request(text: &str, soap_action: Option<&str>, policy: &Policy) -> R
     Ok(Parsed { version, op, decoded: decoded? })
 }
 
-/// Handles one SOAP request body in `charset`. `soap_action` is the SOAPAction header or 1.2 `action` parameter.
-pub async fn handle(
-    app: &Arc<App>,
-    body: &[u8],
-    charset: Charset,
-    soap_action: Option<&str>,
-    meta: RequestMeta,
-) -> Answer {
-    let text = match decode_text(body, charset) {
+/// Handles one SOAP request body, with what the HTTP layer said about it.
+pub async fn handle(app: &Arc<App>, body: &[u8], transport: &Transport<'_>, meta: RequestMeta) -> Answer {
+    let text = match decode_text(body, transport.charset) {
         Ok(text) => text,
-        Err(fault) => return fault_answer(fault, job_id(app).await),
+        Err(fault) => {
+            let fault = fault.in_version(transport.media.unwrap_or(Version::V11));
+            return fault_answer(fault, job_id(app).await);
+        }
     };
-    let Parsed { version, op, decoded } = match read_request(&text, soap_action, &app.policy) {
+    let Parsed { version, op, decoded } = match read_request_with(&text, transport, &app.policy) {
         Ok(parsed) => parsed,
         Err(Rejected::Envelope(fault)) => return fault_answer(fault, job_id(app).await),
         Err(Rejected::Field { op, version, fault_incompat, error }) => {

@@ -12,8 +12,9 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 
 use super::Server;
-use super::endpoint::{Answer, Charset, handle};
+use super::endpoint::{Answer, Charset, Transport, handle};
 use crate::domain::audit::RequestMeta;
+use crate::soap::Version;
 
 type Reply = Response<Full<Bytes>>;
 
@@ -38,18 +39,16 @@ fn correlation_id(headers: &HeaderMap) -> String {
     given.unwrap_or_else(|| crate::auth::token::generate_uid().unwrap_or_else(|_| "unknown".into()))
 }
 
-/// What the Content-Type says: SOAP media type and charset. `None` means 415.
-fn content_type(headers: &HeaderMap) -> Option<(Charset, Option<String>)> {
+/// What the Content-Type says: charset, the SOAP version of its media type (`None`: no Content-Type) and the 1.2
+/// `action` parameter. `None` means 415.
+fn content_type(headers: &HeaderMap) -> Option<(Charset, Option<Version>, Option<String>)> {
     let Some(raw) = headers.get(CONTENT_TYPE) else {
         // Some hand-written clients send none; the envelope still tells the version.
-        return Some((Charset::Utf8, None));
+        return Some((Charset::Utf8, None, None));
     };
     let raw = raw.to_str().ok()?;
     let mut parts = raw.split(';');
-    let media = parts.next()?.trim().to_ascii_lowercase();
-    if media != "text/xml" && media != "application/soap+xml" {
-        return None;
-    }
+    let media = Version::from_media_type(&parts.next()?.trim().to_ascii_lowercase())?;
     let mut charset = Charset::Utf8;
     let mut action = None;
     for p in parts {
@@ -69,7 +68,7 @@ fn content_type(headers: &HeaderMap) -> Option<(Charset, Option<String>)> {
             _ => {}
         }
     }
-    Some((charset, action))
+    Some((charset, Some(media), action))
 }
 
 fn answer(a: Answer, request_id: &str) -> Reply {
@@ -113,14 +112,14 @@ async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Repl
     if declared.is_some_and(|n| n > limit as u64) {
         return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
     }
-    let Some((charset, action_param)) = content_type(req.headers()) else {
+    let Some((charset, media, action_param)) = content_type(req.headers()) else {
         return plain(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected text/xml or application/soap+xml in UTF-8 or UTF-16\n",
         );
     };
     let request_id = correlation_id(req.headers());
-    let soap_action = req.headers().get("soapaction").and_then(|v| v.to_str().ok()).map(str::to_owned).or(action_param);
+    let soap_action = req.headers().get("soapaction").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = Limited::new(req.into_body(), limit);
     let bytes = match tokio::time::timeout(server.limits.body_timeout, body.collect()).await {
         Ok(Ok(c)) => c.to_bytes(),
@@ -133,8 +132,37 @@ async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Repl
         }
     };
     let meta = RequestMeta { client_addr: peer.ip().to_string(), correlation_id: request_id.clone() };
-    let a = handle(&server.app, &bytes, charset, soap_action.as_deref(), meta).await;
+    let transport =
+        Transport { charset, media, soap_action: soap_action.as_deref(), action_param: action_param.as_deref() };
+    let a = handle(&server.app, &bytes, &transport, meta).await;
     // An access log at debug level: at info it would cost more than the request at full load.
     tracing::debug!(status = a.status, request_id = %request_id, peer = %peer, bytes = bytes.len(), "soap request");
     answer(a, &request_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(value: &str) -> Option<(Charset, Option<Version>, Option<String>)> {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_str(value).expect("header value"));
+        content_type(&h)
+    }
+
+    #[test]
+    fn content_type_gives_version_charset_and_action() {
+        assert_eq!(content_type(&HeaderMap::new()), Some((Charset::Utf8, None, None)));
+        assert_eq!(parsed("text/xml"), Some((Charset::Utf8, Some(Version::V11), None)));
+        assert_eq!(
+            parsed("Application/SOAP+XML; charset=UTF-16; action=\"urn:usergate:1#GetUser\""),
+            Some((Charset::Utf16, Some(Version::V12), Some("urn:usergate:1#GetUser".into())))
+        );
+        assert_eq!(
+            parsed("application/soap+xml;action=x;charset=utf-8"),
+            Some((Charset::Utf8, Some(Version::V12), Some("x".into())))
+        );
+        assert_eq!(parsed("application/xml"), None, "415");
+        assert_eq!(parsed("text/xml; charset=latin1"), None, "415");
+    }
 }

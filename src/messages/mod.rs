@@ -66,6 +66,8 @@ impl Operation {
     pub fn from_action(action: &str) -> Option<Operation> {
         let a = action.trim().trim_matches('"');
         let name = a.strip_prefix("urn:usergate:1#")?;
+        // SOAP::Lite's default SOAPAction is uri#method, the method being the request element.
+        let name = name.strip_suffix("Request").unwrap_or(name);
         Operation::ALL.iter().copied().find(|op| op.name() == name)
     }
 
@@ -173,5 +175,20 @@ pub fn write_data(out: &mut String, data: &Data) {
         }
         Data::User(u) => user_data::write(out, u),
         Data::Users(us) => us.iter().for_each(|u| user_data::write(out, u)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_name_operations() {
+        assert_eq!(Operation::from_action("\"urn:usergate:1#GetUser\""), Some(Operation::GetUser));
+        // SOAP::Lite's default uri#method names the request element.
+        assert_eq!(Operation::from_action("urn:usergate:1#DeleteUserRequest"), Some(Operation::DeleteUser));
+        assert_eq!(Operation::from_action("urn:usergate:1#Fly"), None);
+        assert_eq!(Operation::from_action("urn:other#GetUser"), None);
+        assert_eq!(Operation::from_action(""), None);
     }
 }

@@ -38,18 +38,26 @@ fn next_element<'a>(r: &mut XmlReader<'a>, version: Version, context: &str) -> R
 }
 
 /// Reads up to the operation element. Dispatch is on its namespace-qualified name, never on SOAPAction.
+/// Faults found before the envelope's version is known are SOAP 1.1.
 pub fn open(body: &str, limits: XmlLimits) -> Result<Envelope<'_>, Fault> {
+    open_as(body, limits, Version::V11)
+}
+
+/// `open`, where `outer` is the version the transport announced (the Content-Type): faults found before the
+/// envelope's own version is known are in it, and an envelope of the other version is a VersionMismatch in it.
+pub fn open_as(body: &str, limits: XmlLimits, outer: Version) -> Result<Envelope<'_>, Fault> {
     let mut r = XmlReader::new(body, limits);
-    let v11 = Version::V11;
-    let root = next_element(&mut r, v11, "the document")?.ok_or_else(|| bad_envelope(v11, "no Envelope element"))?;
+    let root =
+        next_element(&mut r, outer, "the document")?.ok_or_else(|| bad_envelope(outer, "no Envelope element"))?;
     let version = match (root.ns, root.local.as_str()) {
         (Ns::Soap11, "Envelope") => Version::V11,
         (Ns::Soap12, "Envelope") => Version::V12,
         (_, "Envelope") => {
-            return Err(Fault::new(FaultCode::VersionMismatch, "envelope: unknown SOAP envelope namespace"));
+            let fault = Fault::new(FaultCode::VersionMismatch, "envelope: unknown SOAP envelope namespace");
+            return Err(fault.in_version(outer));
         }
         _ => {
-            return Err(bad_envelope(v11, "the root element must be a SOAP Envelope"));
+            return Err(bad_envelope(outer, "the root element must be a SOAP Envelope"));
         }
     };
     let env_ns = root.ns;
@@ -72,19 +80,25 @@ pub fn open(body: &str, limits: XmlLimits) -> Result<Envelope<'_>, Fault> {
     Ok(Envelope { version, operation, reader: r })
 }
 
-/// Headers we understand: WS-Addressing. Any other header marked mustUnderstand is a MustUnderstand fault.
+/// Headers we understand: WS-Addressing. Any other header marked mustUnderstand and addressed to us (no role or
+/// actor, or one we play) is a MustUnderstand fault naming every such header.
 fn read_headers(r: &mut XmlReader<'_>, version: Version) -> Result<(), Fault> {
+    let mut not_understood: Vec<(Box<str>, String)> = Vec::new();
     while let Some(h) = next_element(r, version, "Header")? {
-        if h.must_understand && h.ns != Ns::Wsa {
-            return Err(Fault::new(
-                FaultCode::MustUnderstand,
-                format!("header: {} is mandatory but not understood", h.local),
-            )
-            .in_version(version));
+        if h.must_understand && h.targets_us && h.ns != Ns::Wsa {
+            not_understood.push((h.mandatory_ns.unwrap_or_default(), h.local));
         }
         r.skip_element().map_err(|e| Fault::from(e).in_version(version))?;
     }
-    Ok(())
+    if not_understood.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = not_understood.iter().map(|(_, local)| local.as_str()).collect();
+    let verb = if names.len() == 1 { "is" } else { "are" };
+    let info = format!("header: {} {verb} mandatory but not understood", names.join(", "));
+    let mut fault = Fault::new(FaultCode::MustUnderstand, info).in_version(version);
+    fault.not_understood = not_understood;
+    Err(fault)
 }
 
 /// After the operation element's End: only whitespace, then `</Body></Envelope>`, then nothing.
@@ -101,5 +115,61 @@ pub fn finish(r: &mut XmlReader<'_>, version: Version) -> Result<(), Fault> {
     match next_element(r, version, "the document")? {
         None => Ok(()),
         Some(_) => Err(bad_envelope(version, "content after the Envelope")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::soap::xml::{SOAP11_NS, SOAP12_NS};
+
+    fn env(ns: &str, header: &str) -> String {
+        format!(
+            "<e:Envelope xmlns:e='{ns}' xmlns:u='urn:usergate:1'><e:Header>{header}</e:Header><e:Body><u:GetUserRequest/></e:Body></e:Envelope>"
+        )
+    }
+
+    fn open_err(body: &str, outer: Version) -> Fault {
+        match open_as(body, XmlLimits::default(), outer) {
+            Ok(_) => panic!("{body} opened"),
+            Err(f) => f,
+        }
+    }
+
+    #[test]
+    fn the_envelope_namespace_selects_the_version() {
+        let v11 = open_as(&env(SOAP11_NS, ""), XmlLimits::default(), Version::V12).map(|e| e.version);
+        assert_eq!(v11.ok(), Some(Version::V11), "the envelope decides; the caller compares with the media type");
+        let v12 = open(&env(SOAP12_NS, ""), XmlLimits::default()).map(|e| e.version);
+        assert_eq!(v12.ok(), Some(Version::V12));
+    }
+
+    #[test]
+    fn faults_before_the_version_is_known_are_in_the_outer_version() {
+        let f = open_err(&env("urn:not-soap", ""), Version::V12);
+        assert_eq!((f.code, f.version), (FaultCode::VersionMismatch, Version::V12));
+        let f = open_err(&env("urn:not-soap", ""), Version::V11);
+        assert_eq!((f.code, f.version), (FaultCode::VersionMismatch, Version::V11));
+        let f = open_err("<Other/>", Version::V12);
+        assert_eq!((f.code, f.version), (FaultCode::Client, Version::V12));
+        let f = open_err("<x", Version::V12);
+        assert_eq!((f.code, f.version, f.err_cd), (FaultCode::Client, Version::V12, "INVALID_DATA"));
+    }
+
+    #[test]
+    fn every_mandatory_header_for_us_is_named() {
+        let headers = "<a:A xmlns:a='urn:a' e:mustUnderstand='true'/><b:B xmlns:b='urn:b' e:mustUnderstand='1' \
+            e:role='http://www.w3.org/2003/05/soap-envelope/role/none'/><c:C xmlns:c='urn:c' e:mustUnderstand='false'/>\
+            <D e:mustUnderstand='1'/>";
+        let f = open_err(&env(SOAP12_NS, headers), Version::V12);
+        assert_eq!((f.code, f.version), (FaultCode::MustUnderstand, Version::V12));
+        let names: Vec<(&str, &str)> = f.not_understood.iter().map(|(ns, l)| (&**ns, l.as_str())).collect();
+        assert_eq!(names, [("urn:a", "A"), ("", "D")]);
+        assert_eq!(f.info, "header: A, D are mandatory but not understood");
+        // SOAP 1.1 actors: `next` is us, any other actor is someone else.
+        let next = "<a:A xmlns:a='urn:a' e:mustUnderstand='1' e:actor='http://schemas.xmlsoap.org/soap/actor/next'/>";
+        assert_eq!(open_err(&env(SOAP11_NS, next), Version::V11).code, FaultCode::MustUnderstand);
+        let other = "<a:A xmlns:a='urn:a' e:mustUnderstand='1' e:actor='urn:firewall'/>";
+        assert!(open_as(&env(SOAP11_NS, other), XmlLimits::default(), Version::V11).is_ok());
     }
 }

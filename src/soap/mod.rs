@@ -22,6 +22,30 @@ impl Version {
             Version::V12 => "application/soap+xml; charset=utf-8",
         }
     }
+
+    /// The media type that carries this version (SOAP 1.1 section 6.1, RFC 3902).
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Version::V11 => "text/xml",
+            Version::V12 => "application/soap+xml",
+        }
+    }
+
+    /// The version that `media_type` (lower case, no parameters) carries, if it is a SOAP one.
+    pub fn from_media_type(media_type: &str) -> Option<Version> {
+        match media_type {
+            "text/xml" => Some(Version::V11),
+            "application/soap+xml" => Some(Version::V12),
+            _ => None,
+        }
+    }
+
+    pub fn number(self) -> &'static str {
+        match self {
+            Version::V11 => "1.1",
+            Version::V12 => "1.2",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +70,8 @@ pub struct Fault {
     pub job_id: Option<i64>,
     /// The namespace of the `ErrorResponse` element: the profile the request used.
     pub detail_ns: &'static str,
+    /// For a MustUnderstand fault: the mandatory headers not understood, as (namespace URI, local name).
+    pub not_understood: Vec<(Box<str>, String)>,
 }
 
 impl Fault {
@@ -58,6 +84,7 @@ impl Fault {
             source: "API-B",
             job_id: None,
             detail_ns: xml::NATIVE_NS,
+            not_understood: Vec::new(),
         }
     }
 
@@ -91,7 +118,9 @@ impl Fault {
 
     /// The whole response document.
     pub fn write(&self, out: &mut String) {
-        write::begin_envelope(out, self.version);
+        write::open_envelope(out, self.version);
+        self.write_header(out);
+        out.push_str("<soap:Body>");
         match self.version {
             Version::V11 => {
                 open(out, "soap:Fault");
@@ -113,6 +142,41 @@ impl Fault {
         }
         close(out, "soap:Fault");
         write::end_envelope(out);
+    }
+
+    /// VersionMismatch: an `Upgrade` block naming the envelopes we accept, in 1.1 answers too (SOAP 1.2 part 1
+    /// section 5.4.7 and appendix A). MustUnderstand in 1.2: one `NotUnderstood` block per header (section 5.4.8).
+    fn write_header(&self, out: &mut String) {
+        match (self.code, self.version) {
+            (FaultCode::VersionMismatch, _) => {
+                let _ = write!(
+                    out,
+                    "<soap:Header><upg:Upgrade xmlns:upg=\"{v12}\">\
+                     <upg:SupportedEnvelope qname=\"v12:Envelope\" xmlns:v12=\"{v12}\"/>\
+                     <upg:SupportedEnvelope qname=\"v11:Envelope\" xmlns:v11=\"{v11}\"/></upg:Upgrade></soap:Header>",
+                    v12 = xml::SOAP12_NS,
+                    v11 = xml::SOAP11_NS,
+                );
+            }
+            (FaultCode::MustUnderstand, Version::V12) if !self.not_understood.is_empty() => {
+                out.push_str("<soap:Header>");
+                for (ns, local) in &self.not_understood {
+                    out.push_str("<soap:NotUnderstood qname=\"");
+                    if ns.is_empty() {
+                        write::escape_into(out, local);
+                        out.push_str("\"/>");
+                    } else {
+                        out.push_str("h:");
+                        write::escape_into(out, local);
+                        out.push_str("\" xmlns:h=\"");
+                        write::escape_into(out, ns);
+                        out.push_str("\"/>");
+                    }
+                }
+                out.push_str("</soap:Header>");
+            }
+            _ => {}
+        }
     }
 
     /// `xsi:type` on ErrorResponse: PHP's SoapClient only exposes the detail (as `enc_value`) when it is there.
@@ -157,5 +221,58 @@ mod tests {
         let mut s = String::new();
         f12.write(&mut s);
         assert!(s.contains("<soap:Value>soap:Sender</soap:Value>"));
+        let receiver = Fault::new(FaultCode::Server, "server: internal error").in_version(Version::V12);
+        assert_eq!(receiver.http_status(), 500);
+        let mut s = String::new();
+        receiver.write(&mut s);
+        assert!(s.contains("<soap:Value>soap:Receiver</soap:Value>"), "{s}");
+        assert!(!s.contains("<soap:Header>"), "only VersionMismatch and MustUnderstand carry a header");
+    }
+
+    #[test]
+    fn version_mismatch_carries_an_upgrade_header_in_both_versions() {
+        for version in [Version::V11, Version::V12] {
+            let f = Fault::new(FaultCode::VersionMismatch, "envelope: x").in_version(version);
+            assert_eq!(f.http_status(), 500);
+            let mut s = String::new();
+            f.write(&mut s);
+            let upgrade = format!(
+                "<soap:Header><upg:Upgrade xmlns:upg=\"{v12}\"><upg:SupportedEnvelope qname=\"v12:Envelope\" \
+                 xmlns:v12=\"{v12}\"/><upg:SupportedEnvelope qname=\"v11:Envelope\" xmlns:v11=\"{v11}\"/></upg:Upgrade>\
+                 </soap:Header><soap:Body>",
+                v12 = xml::SOAP12_NS,
+                v11 = xml::SOAP11_NS
+            );
+            assert!(s.contains(&upgrade), "{s}");
+        }
+    }
+
+    #[test]
+    fn must_understand_names_each_header_in_soap12_only() {
+        let mut f = Fault::new(FaultCode::MustUnderstand, "header: A, B are mandatory").in_version(Version::V12);
+        f.not_understood = vec![("urn:a&b".into(), "A".into()), ("".into(), "B".into())];
+        let mut s = String::new();
+        f.write(&mut s);
+        assert!(
+            s.contains(
+                "<soap:Header><soap:NotUnderstood qname=\"h:A\" xmlns:h=\"urn:a&amp;b\"/><soap:NotUnderstood qname=\"B\"/></soap:Header>"
+            ),
+            "{s}"
+        );
+        assert!(s.contains("<soap:Value>soap:MustUnderstand</soap:Value>"));
+        assert_eq!(f.http_status(), 500);
+        let mut s = String::new();
+        f.in_version(Version::V11).write(&mut s);
+        assert!(!s.contains("Header"), "SOAP 1.1 has no NotUnderstood: {s}");
+        assert!(s.contains("<faultcode>soap:MustUnderstand</faultcode>"));
+    }
+
+    #[test]
+    fn media_types_name_versions() {
+        for v in [Version::V11, Version::V12] {
+            assert_eq!(Version::from_media_type(v.media_type()), Some(v));
+            assert!(v.content_type().starts_with(v.media_type()));
+        }
+        assert_eq!(Version::from_media_type("application/xml"), None);
     }
 }

@@ -65,11 +65,17 @@ fn env_ns(version: Version) -> &'static str {
 
 /// Starts `<?xml?><soap:Envelope><soap:Body>`.
 pub fn begin_envelope(out: &mut String, version: Version) {
+    open_envelope(out, version);
+    out.push_str("<soap:Body>");
+}
+
+/// Starts `<?xml?><soap:Envelope>`, for answers that carry a Header before their Body.
+pub fn open_envelope(out: &mut String, version: Version) {
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?><soap:Envelope xmlns:soap=\"");
     out.push_str(env_ns(version));
     out.push_str("\" xmlns:xsi=\"");
     out.push_str(XSI_NS);
-    out.push_str("\"><soap:Body>");
+    out.push_str("\">");
 }
 
 pub fn end_envelope(out: &mut String) {

@@ -77,6 +77,18 @@ fn classify(res: &ResolveResult<'_>) -> Result<Ns, XmlError> {
     })
 }
 
+/// The namespace URI of an element that may be mandatory (it has a `mustUnderstand` attribute), owned because the
+/// reader's buffer moves on; `None` for every other element, so they allocate nothing for it.
+fn mandatory_uri(e: &quick_xml::events::BytesStart<'_>, res: &ResolveResult<'_>) -> Option<Box<str>> {
+    if !e.attributes_raw().contains("mustUnderstand") {
+        return None;
+    }
+    match res {
+        ResolveResult::Bound(Namespace(n)) => Some((*n).into()),
+        _ => Some("".into()),
+    }
+}
+
 /// A start tag with what the upper layers need of its attributes.
 #[derive(Debug, Clone)]
 pub struct Elem {
@@ -86,7 +98,18 @@ pub struct Elem {
     pub nil: bool,
     /// `mustUnderstand` in the SOAP namespace set to `1`/`true`.
     pub must_understand: bool,
+    /// False when a SOAP 1.2 `role` or SOAP 1.1 `actor` attribute addresses the element to another node.
+    pub targets_us: bool,
+    /// The element's namespace URI, kept only for a mandatory element (a MustUnderstand fault names it).
+    pub mandatory_ns: Option<Box<str>>,
 }
+
+/// Roles (1.2) and actors (1.1) we play: `next`, and the ultimate receiver (also what an absent attribute means).
+const OUR_ROLES: &[&str] = &[
+    "http://www.w3.org/2003/05/soap-envelope/role/next",
+    "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver",
+    "http://schemas.xmlsoap.org/soap/actor/next",
+];
 
 #[derive(Debug)]
 pub enum Node<'a> {
@@ -129,7 +152,7 @@ impl<'a> XmlReader<'a> {
         XmlError::Refused(msg.into())
     }
 
-    fn open(&mut self, e: &quick_xml::events::BytesStart<'_>, ns: Ns) -> Result<Elem, XmlError> {
+    fn open(&mut self, e: &quick_xml::events::BytesStart<'_>, ns: Ns, uri: Option<Box<str>>) -> Result<Elem, XmlError> {
         let local = e.local_name();
         let local: &str = local.as_ref();
         if local.len() > self.limits.max_name_len {
@@ -149,7 +172,14 @@ impl<'a> XmlReader<'a> {
             return Err(Self::refused(format!("nesting deeper than {}", self.limits.max_depth)));
         }
         self.children.push(0);
-        let mut elem = Elem { ns, local: local.to_owned(), nil: false, must_understand: false };
+        let mut elem = Elem {
+            ns,
+            local: local.to_owned(),
+            nil: false,
+            must_understand: false,
+            targets_us: true,
+            mandatory_ns: None,
+        };
         if e.attributes_raw().trim().is_empty() {
             return Ok(elem);
         }
@@ -174,8 +204,12 @@ impl<'a> XmlReader<'a> {
             match (attr_ns, name.as_ref()) {
                 (Ns::Xsi, "nil") => elem.nil = truthy(&value),
                 (Ns::Soap11 | Ns::Soap12, "mustUnderstand") => elem.must_understand = truthy(&value),
+                (Ns::Soap12, "role") | (Ns::Soap11, "actor") => elem.targets_us = OUR_ROLES.contains(&value.trim()),
                 _ => {}
             }
+        }
+        if elem.must_understand {
+            elem.mandatory_ns = uri;
         }
         Ok(elem)
     }
@@ -187,12 +221,14 @@ impl<'a> XmlReader<'a> {
             match ev {
                 Event::Start(e) => {
                     let ns = classify(&res)?;
-                    return self.open(&e, ns).map(Node::Start);
+                    let uri = mandatory_uri(&e, &res);
+                    return self.open(&e, ns, uri).map(Node::Start);
                 }
                 Event::Empty(e) => {
                     // Not produced with expand_empty_elements, handled for completeness.
                     let ns = classify(&res)?;
-                    let elem = self.open(&e, ns)?;
+                    let uri = mandatory_uri(&e, &res);
+                    let elem = self.open(&e, ns, uri)?;
                     self.children.pop();
                     return Ok(Node::Start(elem));
                 }

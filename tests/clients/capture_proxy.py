@@ -108,9 +108,21 @@ def make_handler(server_url, recorder):
             status, ctype, body = self._forward("GET", "/SOAP/" + (f"?{query}" if query else ""), None)
             self._reply(status, ctype, body)
 
+        def _body(self):
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                parts = []
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                            pass  # trailers
+                        return b"".join(parts)
+                    parts.append(self.rfile.read(size))
+                    self.rfile.readline()
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
         def do_POST(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
+            body = self._body()
             status, ctype, answer = self._forward("POST", "/SOAP/", body)
             m = CLIENT_PATH.match(self.path)
             if m:

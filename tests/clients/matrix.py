@@ -31,6 +31,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "interop"))
 from server import usergate  # noqa: E402
 
+COMMITTED = ROOT / "fixtures" / "clients"
 OWNER_PASSWORD = "ownerpass1"  # the fixture seed's owner (fixtures/README.md)
 PARALLEL = 3
 CLIENT_TIMEOUT_S = 900
@@ -81,7 +82,7 @@ def main():
             sys.exit(f"clients: no tests/clients/<name>/run.sh for {', '.join(sorted(unknown))}")
         clients = [c for c in clients if c in wanted]
     update = os.environ.get("UPDATE_CAPTURES") == "1"
-    captures = ROOT / "fixtures" / "clients" if update else ROOT / "target" / "clients" / "captures"
+    captures = COMMITTED if update else ROOT / "target" / "clients" / "captures"
     log_dir = ROOT / "target" / "clients" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     # The servers listen on 127.0.0.1 only: never send that through a proxy of the environment.
@@ -115,9 +116,25 @@ def report(results, elapsed, captures):
         if rc != 0 or any(v[0] == "FAIL" for v in cells.values()) or not cells:
             print(f"\n--- {name} (exit {rc}): last lines of target/clients/logs/{name}.log ---")
             print("\n".join(out.splitlines()[-40:]))
+    if captures != COMMITTED:
+        stale = stale_captures(captures, [name for name, *_ in results])
+        if stale:
+            print(f"\nnote: {len(stale)} captured request(s) differ from fixtures/clients (a client now sends "
+                  "something else; UPDATE_CAPTURES=1 records it):\n  " + "\n  ".join(stale[:20]))
     print(f"\nclients: {len(results)} run in {elapsed:.0f} s; captures in {captures.relative_to(ROOT)}; "
           f"{'FAILED' if failed else 'all passed'}")
     return 1 if failed else 0
+
+
+def stale_captures(captures, clients):
+    """Request and header files of this run that are missing from, or differ from, the committed captures."""
+    out = []
+    for client in clients:
+        for path in sorted((captures / client).glob("*/*.request.*")):
+            committed = COMMITTED / path.relative_to(captures)
+            if not committed.is_file() or committed.read_bytes() != path.read_bytes():
+                out.append(str(path.relative_to(captures)))
+    return out
 
 
 if __name__ == "__main__":

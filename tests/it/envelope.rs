@@ -112,15 +112,18 @@ async fn soap_action_is_checked_not_used_for_dispatch() {
     }
     let r = app.post_xml(&xml, Some("\"urn:usergate:1#DeleteUser\"")).await;
     r.assert_fault("INVALID_REQUEST", "SOAPAction: names DeleteUser but the body holds GetUser");
+    // The SOAP 1.2 `action` parameter is checked the same way (a 1.2 envelope: the media type says 1.2).
+    let xml12 = xml.replace(S11, "http://www.w3.org/2003/05/soap-envelope");
     let r = app
         .http(
             "POST",
             "/SOAP/",
             &[("Content-Type", "application/soap+xml; action=\"urn:usergate:1#DeleteUser\"")],
-            xml.as_bytes(),
+            xml12.as_bytes(),
         )
         .await;
     assert_eq!(r.err_cd().as_deref(), Some("INVALID_REQUEST"));
+    assert!(r.info().starts_with("action: names DeleteUser but the body holds GetUser"), "{}", r.info());
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! Replays `fixtures/native/<Operation>/<case>.request.xml` against a freshly seeded server and compares the answer
-//! with `<case>.response.xml`, namespace-aware, with volatile values masked. `UPDATE_FIXTURES=1` rewrites them.
+//! Replays `fixtures/native/<Operation>/<case>.request.xml` (SOAP 1.1) and `<case>.soap12.request.xml` (SOAP 1.2)
+//! against a freshly seeded server and compares the answer with the matching `.response.xml`, namespace-aware, with
+//! volatile values masked. `UPDATE_FIXTURES=1` rewrites them.
 
 use std::path::{Path, PathBuf};
 
@@ -154,14 +155,30 @@ fn cases(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// `<!-- soapaction: X -->` on the first line sets SOAPAction (empty = no header); else the operation's own.
-fn soap_action(request: &str, op: &str) -> Option<String> {
-    let first = request.lines().next().unwrap_or("").trim();
-    if let Some(rest) = first.strip_prefix("<!-- soapaction:") {
-        let v = rest.trim_end_matches("-->").trim();
-        return (!v.is_empty()).then(|| v.to_owned());
+/// The HTTP headers a case is sent with. Leading comment lines may set them: `<!-- soapaction: X -->` (empty: no
+/// SOAPAction header) and `<!-- content-type: X -->`. Otherwise a `<case>.request.xml` goes as SOAP 1.1
+/// (`text/xml`, SOAPAction `"urn:usergate:1#<Operation>"`) and a `<case>.soap12.request.xml` as SOAP 1.2
+/// (`application/soap+xml` with that action as its `action` parameter, no SOAPAction header).
+fn request_headers(path: &Path, request: &str, op: &str) -> Vec<(String, String)> {
+    let action = format!("\"urn:usergate:1#{op}\"");
+    let soap12 = path.to_string_lossy().ends_with(".soap12.request.xml");
+    let mut content_type = if soap12 {
+        format!("application/soap+xml; charset=utf-8; action={action}")
+    } else {
+        "text/xml; charset=utf-8".to_owned()
+    };
+    let mut soap_action = (!soap12).then_some(action);
+    for line in request.lines().map(str::trim).take_while(|l| l.starts_with("<!--")) {
+        let directive = line.trim_start_matches("<!--").trim_end_matches("-->").trim();
+        if let Some(v) = directive.strip_prefix("soapaction:") {
+            soap_action = Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        } else if let Some(v) = directive.strip_prefix("content-type:") {
+            content_type = v.trim().to_owned();
+        }
     }
-    Some(format!("\"urn:usergate:1#{op}\""))
+    let mut headers = vec![("Content-Type".to_owned(), content_type)];
+    headers.extend(soap_action.map(|a| ("SOAPAction".to_owned(), a)));
+    headers
 }
 
 #[tokio::test]
@@ -181,16 +198,26 @@ async fn fixtures_replay() {
         for (k, v) in &template.tokens {
             body = body.replace(&format!("{{{{{k}}}}}"), v);
         }
-        let action = soap_action(&raw, &op);
-        let resp = app.post_xml(&body, action.as_deref()).await;
+        let headers = request_headers(req_path, &raw, &op);
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let resp = app.http("POST", "/SOAP/", &headers, body.as_bytes()).await;
         app.stop().await;
         let resp_path = PathBuf::from(req_path.to_string_lossy().replace(".request.xml", ".response.xml"));
         let actual = format!("<!-- HTTP {} -->\n{}\n", resp.status, resp.body);
+        let expected = std::fs::read_to_string(&resp_path);
         if update {
-            std::fs::write(&resp_path, &actual).expect("write response");
+            // Only answers that changed are rewritten, so volatile values do not churn in the diff.
+            let same = expected.as_ref().is_ok_and(|e| {
+                e.lines().next() == actual.lines().next()
+                    && canonical(e).is_ok()
+                    && canonical(e) == canonical(&resp.body)
+            });
+            if !same {
+                std::fs::write(&resp_path, &actual).expect("write response");
+            }
             continue;
         }
-        let Ok(expected) = std::fs::read_to_string(&resp_path) else {
+        let Ok(expected) = expected else {
             failures.push(format!("{}: no response file (run with UPDATE_FIXTURES=1)", resp_path.display()));
             continue;
         };

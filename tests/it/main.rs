@@ -15,5 +15,6 @@ mod get_users;
 mod helpers;
 mod robustness;
 mod session;
+mod soap12;
 mod tidy;
 mod update_user;
