@@ -95,6 +95,10 @@ def make_handler(server_url, recorder):
             if content_type:
                 self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                # The client asked for Connection: close and we will close after this reply: say so, or a client
+                # that pools sockets anyway (strong-soap) reuses this one and gets "socket hang up".
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
 
