@@ -87,6 +87,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             body_limit: settings.body_limit,
             max_connections: settings.max_connections,
             max_headers: settings.max_headers,
+            max_header_bytes: settings.max_header_bytes,
             header_timeout: Duration::from_secs(settings.header_timeout_secs),
             body_timeout: Duration::from_secs(settings.body_timeout_secs),
         },

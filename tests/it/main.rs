@@ -12,6 +12,7 @@ mod escalation;
 mod fixtures;
 mod get_users;
 mod helpers;
+mod hostile;
 mod robustness;
 mod session;
 mod tidy;
