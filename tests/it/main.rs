@@ -6,6 +6,7 @@
 mod audit;
 mod block_delete;
 mod cli;
+mod crash_loop;
 mod create_user;
 mod envelope;
 mod escalation;
@@ -15,5 +16,6 @@ mod helpers;
 mod hostile;
 mod robustness;
 mod session;
+mod storage_faults;
 mod tidy;
 mod update_user;

@@ -84,7 +84,9 @@ fn assert_internal_error(r: &Resp, what: &str) {
 async fn writes_fail_reads_work(app: &TestApp, owner: &str) {
     let r = app.create_user(owner, "during", "secret-pass-1", "").await;
     assert_internal_error(&r, "CreateUser");
-    let r = app.call("UpdateUser", &format!("<token>{owner}</token><user_name>before</user_name><nickname>X</nickname>")).await;
+    let r = app
+        .call("UpdateUser", &format!("<token>{owner}</token><user_name>before</user_name><nickname>X</nickname>"))
+        .await;
     assert_internal_error(&r, "UpdateUser");
     let r = app.call("BlockUser", &format!("<token>{owner}</token><user_name>before</user_name>")).await;
     assert_internal_error(&r, "BlockUser");
@@ -106,7 +108,9 @@ async fn writes_fail_reads_work(app: &TestApp, owner: &str) {
 async fn writes_work_again(app: &TestApp, owner: &str, db: &Path) {
     let r = app.create_user(owner, "after", "secret-pass-1", "").await;
     assert!(r.is_success(), "CreateUser once the fault is gone: {}", r.body);
-    let r = app.call("UpdateUser", &format!("<token>{owner}</token><user_name>before</user_name><nickname>Y</nickname>")).await;
+    let r = app
+        .call("UpdateUser", &format!("<token>{owner}</token><user_name>before</user_name><nickname>Y</nickname>"))
+        .await;
     assert!(r.is_success(), "UpdateUser once the fault is gone: {}", r.body);
     let r = app.call("GetUser", &format!("<token>{owner}</token><user_name>during</user_name>")).await;
     assert_eq!(r.err_cd().as_deref(), Some("NOT_FOUND"), "{}", r.body);
