@@ -59,28 +59,34 @@ impl Running {
     }
 }
 
-/// Opens the store (migrating it), bootstraps an empty database, binds and starts serving in the background.
-pub async fn start(settings: Settings) -> Result<Running, StartError> {
+/// Opens the store (migrating it), bootstraps an empty database and builds what every request needs. `start`
+/// serves it; the fuzz targets call it directly.
+pub fn build_app(settings: &Settings) -> Result<App, StartError> {
     settings.validate()?;
-    let store = open_store(&settings)?;
-    let hasher = hasher(&settings)?;
+    let store = open_store(settings)?;
+    let hasher = hasher(settings)?;
     if let Some(password) =
         admin::bootstrap_if_empty(&store, &hasher, settings.bootstrap_password(), settings.min_password_length)?
     {
         // Printed once, on stderr, so that the operator can log in; never logged.
         eprintln!("owner password: {password}");
     }
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
-    let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
-    let app = App {
+    Ok(App {
         store: Arc::new(store),
         hasher,
         policy: settings.policy(),
         clock: Timestamp::now,
         password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency),
-    };
+    })
+}
+
+/// Builds the app, binds and starts serving in the background.
+pub async fn start(settings: Settings) -> Result<Running, StartError> {
+    let app = build_app(&settings)?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
     let server = Arc::new(http::Server {
         app: Arc::new(app),
         limits: http::HttpLimits {

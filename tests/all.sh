@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/all.sh: the whole test suite, the README's test command (and what CI runs): formatting, lints, unit and
-# integration tests, then the real SOAP clients and the fixture schema check against the release binary.
+# integration tests, the real SOAP clients and the fuzzers, then the fixture schema check against the release binary.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,24 +13,30 @@ cargo clippy --locked --all-targets -- -D warnings
 step "release build (used by the interop suite)"
 cargo build --locked --release
 
-# The Rust tests and the third-party clients are independent: run them side by side.
-step "cargo test + interop (zeep, suds) in parallel"
+# The Rust tests, the third-party clients and the fuzzers are independent: run them side by side.
+step "cargo test + interop (zeep, suds) + fuzzing (60 s per target) in parallel"
 log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
 cargo test --locked > "$log/cargo.txt" 2>&1 &
 cargo_pid=$!
+bash fuzz/run.sh "${USERGATE_FUZZ_SECS:-60}" > "$log/fuzz.txt" 2>&1 &
+fuzz_pid=$!
 rc_interop=0
 bash tests/interop/run.sh > "$log/interop.txt" 2>&1 || rc_interop=$?
 rc_cargo=0
 wait "$cargo_pid" || rc_cargo=$?
+rc_fuzz=0
+wait "$fuzz_pid" || rc_fuzz=$?
 cat "$log/cargo.txt"
 echo
 cat "$log/interop.txt"
+echo
+cat "$log/fuzz.txt"
 
 step "fixtures validate against the WSDL schema"
 rc_schema=0
 target/interop-venv/bin/python tests/interop/validate_fixtures.py . || rc_schema=$?
 
 echo
-echo "cargo test: rc=$rc_cargo; interop: rc=$rc_interop; fixture schema: rc=$rc_schema"
-[ "$rc_cargo" -eq 0 ] && [ "$rc_interop" -eq 0 ] && [ "$rc_schema" -eq 0 ]
+echo "cargo test: rc=$rc_cargo; interop: rc=$rc_interop; fuzz: rc=$rc_fuzz; fixture schema: rc=$rc_schema"
+[ "$rc_cargo" -eq 0 ] && [ "$rc_interop" -eq 0 ] && [ "$rc_fuzz" -eq 0 ] && [ "$rc_schema" -eq 0 ]
