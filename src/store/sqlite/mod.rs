@@ -8,6 +8,7 @@ mod queries;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod user_view;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -18,7 +19,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use error::StoreError;
 
-use crate::domain::audit::{AuditEntry, JobId};
+use crate::domain::audit::{AuditEntry, JobId, JobRecord};
 use crate::domain::error::DomainError;
 use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
@@ -152,7 +153,7 @@ impl SqliteStore {
             match decide(&user, facts).map_err(StoreError::Rejected)? {
                 Change::Delete => {
                     queries::delete_user(tx, user.id)?;
-                    queries::insert_audit(tx, audit)?;
+                    queries::insert_audit(tx, audit, None)?;
                     Ok(Some(user))
                 }
                 Change::Update { user: new, password_hash, revoke, changed } => {
@@ -183,7 +184,7 @@ impl SqliteStore {
                     }
                     queries::revoke_sessions(tx, new.id, revoke)?;
                     audit.changed = changed;
-                    queries::insert_audit(tx, audit)?;
+                    queries::insert_audit(tx, audit, Some(&new))?;
                     Ok(Some(new))
                 }
             }
@@ -275,11 +276,10 @@ impl Store for SqliteStore {
             last_login_at: None,
             version: 1,
         };
-        user.id = self.write(|tx| {
-            let id = queries::insert_user(tx, &user, &new.password_hash)?;
-            queries::write_access(tx, id, &user.access, false)?;
-            queries::insert_audit(tx, audit)?;
-            Ok(id)
+        self.write(|tx| {
+            user.id = queries::insert_user(tx, &user, &new.password_hash)?;
+            queries::write_access(tx, user.id, &user.access, false)?;
+            queries::insert_audit(tx, audit, Some(&user))
         })?;
         Ok(user)
     }
@@ -298,7 +298,7 @@ impl Store for SqliteStore {
         Ok(self.write(|tx| {
             queries::reset_password(tx, id, password_hash, audit.at)?;
             queries::revoke_sessions(tx, id, Revoke::All)?;
-            queries::insert_audit(tx, audit)
+            queries::insert_audit(tx, audit, None)
         })?)
     }
 
@@ -311,7 +311,7 @@ impl Store for SqliteStore {
                 LoginRecord::WrongPassword { user_id, lock_after } => queries::login_failed(tx, *user_id, *lock_after)?,
                 LoginRecord::Refused => {}
             }
-            queries::insert_audit(tx, audit)
+            queries::insert_audit(tx, audit, None)
         })?)
     }
 
@@ -330,11 +330,15 @@ impl Store for SqliteStore {
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError> {
         Ok(self.write(|tx| {
             queries::delete_session(tx, id)?;
-            queries::insert_audit(tx, audit)
+            queries::insert_audit(tx, audit, None)
         })?)
     }
 
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError> {
-        Ok(self.write(|tx| queries::insert_audit(tx, audit))?)
+        Ok(self.write(|tx| queries::insert_audit(tx, audit, None))?)
+    }
+
+    fn job(&self, customer: CustomerId, id: JobId) -> Result<Option<JobRecord>, DomainError> {
+        Ok(self.read(|c| queries::job(c, customer, id))?)
     }
 }
