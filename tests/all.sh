@@ -28,6 +28,8 @@ wait "$cargo_pid" || rc_cargo=$?
 rc_fuzz=0
 wait "$fuzz_pid" || rc_fuzz=$?
 cat "$log/cargo.txt"
+# Summaries the hostile corpus and the crash loop leave behind (a passing test's output is not shown).
+grep -h "slowest\|crash loop" target/tmp/hostile-timings.txt target/tmp/crash-loop.txt 2>/dev/null || true
 echo
 cat "$log/interop.txt"
 echo
