@@ -560,3 +560,37 @@ async fn transport_cases(timings: &mut Timings) -> usize {
     n += 1;
     n
 }
+
+/// The caps are settings, not constants: tightened ones are what answers.
+#[tokio::test]
+async fn xml_caps_follow_the_settings() {
+    let app = TestApp::spawn_with(|s| {
+        s.xml_max_depth = 8;
+        s.xml_max_attributes = 2;
+        s.xml_max_text_bytes = 16;
+        s.xml_max_children = 3;
+        s.xml_max_elements = 12;
+        s.xml_max_name_bytes = 24;
+        s.xml_max_attribute_bytes = 64;
+        s.xml_max_namespaces = 3;
+    })
+    .await;
+    let alive = "<u:SessionIsAliveRequest><token>x</token></u:SessionIsAliveRequest>";
+    let cases: &[(String, &str)] = &[
+        (env_with(&("<d>".repeat(7) + &"</d>".repeat(7)), alive), "xml: nesting deeper than 8"),
+        (env_with("<h a='1' b='2' c='3'/>", alive), "xml: more than 2 attributes on h"),
+        (env_with(&format!("<h>{}</h>", "t".repeat(17)), alive), "xml: text longer than 16 bytes"),
+        (env_with("<h><c/><c/><c/><c/></h>", alive), "xml: more than 3 children in one element"),
+        (env_with("<h><c/><c/></h><h><c/><c/></h><h><c/><c/></h>", alive), "xml: more than 12 elements"),
+        (env_with(&format!("<{}/>", "n".repeat(25)), alive), "xml: element name longer than 24 bytes"),
+        (env_with(&format!("<h a='{}'/>", "v".repeat(65)), alive), "xml: attribute longer than 64 bytes"),
+        (env_with("<h xmlns:a='urn:a' xmlns:b='urn:b'/>", alive), "xml: more than 3 namespace declarations"),
+    ];
+    for (xml, info) in cases {
+        let r = app.post_xml(xml, None).await;
+        check(info, &r, refused(info));
+    }
+    // Within every cap, the request reaches the operation (a made-up token is refused there).
+    let r = app.post_xml(&env_with("<h a='1'><c/></h>", alive), None).await;
+    check("within the caps", &r, client("INVALID_DATA", "login: Bad or expired token"));
+}
