@@ -372,7 +372,10 @@ fn quiet_trigger_panics() {
     ONCE.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let trigger = info.payload_as_str().is_some_and(|m| m.starts_with("test-only panic trigger"));
+            let payload = info.payload();
+            let message =
+                payload.downcast_ref::<String>().map(String::as_str).or(payload.downcast_ref::<&str>().copied());
+            let trigger = message.is_some_and(|m| m.starts_with("test-only panic trigger"));
             if !trigger {
                 default(info);
             }
