@@ -44,7 +44,8 @@ pub struct App {
     pub policy: Policy,
     /// Time is an input (tests may fix it).
     pub clock: fn() -> Timestamp,
-    /// Requests that hash a password wait here, asynchronously, for one of the hasher's slots: a login flood then
-    /// holds tasks, not blocking threads, and reads keep the blocking pool to themselves.
+    /// Requests that hash a password wait here, asynchronously, for a permit (two per hasher thread, so that one
+    /// request's durable write overlaps the next one's hash): a login flood then holds tasks, not blocking threads,
+    /// and reads keep the blocking pool to themselves.
     pub password_gate: tokio::sync::Semaphore,
 }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod http;
 pub mod messages;
 pub mod ops;
+pub mod seed;
 pub mod soap;
 pub mod store;
 
@@ -76,7 +77,7 @@ pub fn build_app(settings: &Settings) -> Result<App, StartError> {
         hasher,
         policy: settings.policy(),
         clock: Timestamp::now,
-        password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency),
+        password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency.saturating_mul(2)),
     })
 }
 

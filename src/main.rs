@@ -57,6 +57,13 @@ enum Admin {
         #[arg(long)]
         user: String,
     },
+    /// Bench data only (BENCHMARKS.md): users u0000001.. in customer `default`, all with the password from
+    /// USERGATE_BOOTSTRAP_PASSWORD and one shared hash.
+    #[command(hide = true)]
+    SeedBench {
+        #[arg(long)]
+        users: u64,
+    },
 }
 
 fn settings(cli: &Cli) -> Result<Settings, String> {
@@ -141,6 +148,13 @@ fn run(cli: Cli) -> Result<(), String> {
                 Admin::ResetPassword { customer, user } => {
                     let t = AdminTarget { customer: &customer, user: &user, password: given, min_password_chars: min };
                     usergate::admin::reset_password(&store, &hasher, t)
+                }
+                Admin::SeedBench { users } => {
+                    let password = given.ok_or("seed-bench: set USERGATE_BOOTSTRAP_PASSWORD")?;
+                    let n =
+                        usergate::seed::seed_bench(&store, &hasher, users, password, min).map_err(|e| e.to_string())?;
+                    eprintln!("seeded {n} users");
+                    Ok(None)
                 }
             }
             .map_err(|e| e.to_string())?;

@@ -11,20 +11,25 @@ cargo fmt --check
 step "lints"
 cargo clippy --locked --all-targets -- -D warnings
 step "release build (used by the interop suite)"
-cargo build --locked --release
+cargo build --locked --release --bins --examples
 
-# The Rust tests, the third-party clients and the fuzzers are independent: run them side by side.
-step "cargo test + interop (zeep, suds) + fuzzing (60 s per target) in parallel"
+# The Rust tests, the third-party clients, the bench smoke and the fuzzers are independent: run them side by side.
+step "cargo test + interop (zeep, suds) + bench smoke + fuzzing (60 s per target) in parallel"
 log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
 cargo test --locked > "$log/cargo.txt" 2>&1 &
 cargo_pid=$!
+# Every benchmark scenario briefly, each reply checked; no performance target is asserted (BENCHMARKS.md).
+bash bench/run.sh --smoke > "$log/bench.txt" 2>&1 &
+bench_pid=$!
 bash fuzz/run.sh "${USERGATE_FUZZ_SECS:-60}" > "$log/fuzz.txt" 2>&1 &
 fuzz_pid=$!
 rc_interop=0
 bash tests/interop/run.sh > "$log/interop.txt" 2>&1 || rc_interop=$?
 rc_cargo=0
 wait "$cargo_pid" || rc_cargo=$?
+rc_bench=0
+wait "$bench_pid" || rc_bench=$?
 rc_fuzz=0
 wait "$fuzz_pid" || rc_fuzz=$?
 cat "$log/cargo.txt"
@@ -33,6 +38,8 @@ grep -h "slowest\|crash loop" target/tmp/hostile-timings.txt target/tmp/crash-lo
 echo
 cat "$log/interop.txt"
 echo
+cat "$log/bench.txt"
+echo
 cat "$log/fuzz.txt"
 
 step "fixtures validate against the WSDL schema"
@@ -40,5 +47,7 @@ rc_schema=0
 target/interop-venv/bin/python tests/interop/validate_fixtures.py . || rc_schema=$?
 
 echo
-echo "cargo test: rc=$rc_cargo; interop: rc=$rc_interop; fuzz: rc=$rc_fuzz; fixture schema: rc=$rc_schema"
-[ "$rc_cargo" -eq 0 ] && [ "$rc_interop" -eq 0 ] && [ "$rc_fuzz" -eq 0 ] && [ "$rc_schema" -eq 0 ]
+echo "cargo test: rc=$rc_cargo; interop: rc=$rc_interop; bench smoke: rc=$rc_bench; fuzz: rc=$rc_fuzz;" \
+    "fixture schema: rc=$rc_schema"
+[ "$rc_cargo" -eq 0 ] && [ "$rc_interop" -eq 0 ] && [ "$rc_bench" -eq 0 ] && [ "$rc_fuzz" -eq 0 ] \
+    && [ "$rc_schema" -eq 0 ]
