@@ -163,8 +163,8 @@ impl<'a> XmlReader<'a> {
         if e.attributes_raw().trim().is_empty() {
             return Ok(elem);
         }
-        // Count first with checks off (linear), then read with duplicate checks (RUSTSEC-2026-0194).
-        let count = e.attributes().with_checks(false).count();
+        // Count first with checks off, stopping past the cap, then read with duplicate checks (RUSTSEC-2026-0194).
+        let count = e.attributes().with_checks(false).take(self.limits.max_attributes + 1).count();
         if count > self.limits.max_attributes {
             return Err(Self::refused(format!(
                 "more than {} attributes on {}",
