@@ -20,6 +20,9 @@ pub struct Policy {
     /// Consecutive wrong passwords after which an account is locked (design.md: 100).
     pub lock_after: u32,
     pub xml: XmlLimits,
+    /// Test builds only (`Settings::panic_on_user_name`).
+    #[cfg(debug_assertions)]
+    pub panic_on_user_name: Option<&'static str>,
 }
 
 impl Default for Policy {
@@ -30,6 +33,8 @@ impl Default for Policy {
             session: SessionPolicy::default(),
             lock_after: 100,
             xml: XmlLimits::default(),
+            #[cfg(debug_assertions)]
+            panic_on_user_name: None,
         }
     }
 }

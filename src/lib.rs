@@ -62,11 +62,12 @@ impl Running {
     }
 }
 
-/// Opens the store (migrating it), bootstraps an empty database, binds and starts serving in the background.
-pub async fn start(settings: Settings) -> Result<Running, StartError> {
+/// Opens the store (migrating it), bootstraps an empty database and builds what every request needs. `start`
+/// serves it; the fuzz targets call it directly.
+pub fn build_app(settings: &Settings) -> Result<App, StartError> {
     settings.validate()?;
-    let store = open_store(&settings)?;
-    let hasher = hasher(&settings)?;
+    let store = open_store(settings)?;
+    let hasher = hasher(settings)?;
     let secrets = auth::secret_box::SecretBox::open_or_create(&settings.key_file_path())?;
     if let Some(password) =
         admin::bootstrap_if_empty(&store, &hasher, settings.bootstrap_password(), settings.min_password_length)?
@@ -74,24 +75,30 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         // Printed once, on stderr, so that the operator can log in; never logged.
         eprintln!("owner password: {password}");
     }
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
-    let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
-    let app = App {
+    Ok(App {
         store: Arc::new(store),
         hasher,
         secrets,
         policy: settings.policy(),
         clock: Timestamp::now,
         password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency.saturating_mul(2)),
-    };
+    })
+}
+
+/// Builds the app, binds and starts serving in the background.
+pub async fn start(settings: Settings) -> Result<Running, StartError> {
+    let app = build_app(&settings)?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
     let server = Arc::new(http::Server {
         app: Arc::new(app),
         limits: http::HttpLimits {
             body_limit: settings.body_limit,
             max_connections: settings.max_connections,
             max_headers: settings.max_headers,
+            max_header_bytes: settings.max_header_bytes,
             header_timeout: Duration::from_secs(settings.header_timeout_secs),
             body_timeout: Duration::from_secs(settings.body_timeout_secs),
         },

@@ -81,8 +81,12 @@ pub fn authenticate(
     if !user.can_log_in() {
         return Err(dead_token());
     }
-    if needs_touch(&row, policy, now, keep_alive) {
+    if keep_alive {
         store.touch_session(row.id, now)?;
+    } else if needs_touch(&row, policy, now, false) {
+        // Best effort for other calls: a read must keep working when the disk is full or read-only (the store has
+        // logged the failure); the session then only looks idle for longer, which errs on the safe side.
+        let _ = store.touch_session(row.id, now);
     }
     Ok(Caller {
         customer: row.customer,

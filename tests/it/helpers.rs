@@ -206,7 +206,7 @@ pub fn user_children(token: &str, name: &str, password: &str, extra: &str) -> St
     )
 }
 
-fn parse_response(buf: &[u8]) -> Resp {
+pub fn parse_response(buf: &[u8]) -> Resp {
     let text = String::from_utf8_lossy(buf);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
