@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,8 +27,6 @@ USERGATE = os.path.join(ROOT, "target/release/usergate")
 TOOLS = os.path.join(ROOT, "target/release/examples/bench_tools")
 LUA = os.path.join(ROOT, "bench/scenario.lua")
 PASSWORD = "bench-password-1"
-PORT = 18941
-BARE_PORT = 18942
 HZ = os.sysconf("SC_CLK_TCK")
 
 ENV_HEAD = ('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:u="urn:usergate:1"><s:Body>')
@@ -134,6 +133,15 @@ def hwm_kb(pid):
     return 0
 
 
+def free_port():
+    """A port the OS has just handed out, so that parallel runs (CI runs the smoke beside other suites) never collide
+    on a fixed one. Another process could take it before the server binds: `start` then sees the server exit and
+    tries another."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_up(url, proc, limit=30.0):
     start = time.monotonic()
     while time.monotonic() - start < limit:
@@ -183,7 +191,7 @@ class Bench:
         self.args = args
         self.dir = os.path.join(ROOT, "target/bench")
         os.makedirs(self.dir, exist_ok=True)
-        self.url = f"http://127.0.0.1:{PORT}/SOAP/"
+        self.url = None
         self.pin = not args.no_pin
         self.failures = []
         self.startup_ms = []
@@ -204,12 +212,21 @@ class Bench:
             f.write(str(users))
 
     def start(self, db):
-        cmd = (["taskset", "-c", "0"] if self.pin else []) + [
-            USERGATE, "--db", db, "serve", "--listen", f"127.0.0.1:{PORT}"]
-        proc = subprocess.Popen(cmd, env={**os.environ, "RUST_LOG": "warn"}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        took = wait_up(f"http://127.0.0.1:{PORT}/healthz", proc)
-        return proc, took
+        for attempt in range(5):
+            port = free_port()
+            cmd = (["taskset", "-c", "0"] if self.pin else []) + [
+                USERGATE, "--db", db, "serve", "--listen", f"127.0.0.1:{port}"]
+            proc = subprocess.Popen(cmd, env={**os.environ, "RUST_LOG": "warn"}, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            try:
+                took = wait_up(f"http://127.0.0.1:{port}/healthz", proc)
+            except SystemExit:
+                stop(proc)
+                if attempt == 4:
+                    raise
+                continue
+            self.url = f"http://127.0.0.1:{port}/SOAP/"
+            return proc, took
 
     def login(self):
         status, body = post(self.url, session_login("owner"))
@@ -275,9 +292,10 @@ class Bench:
             stop(proc)
 
     def run_bare(self):
-        cmd = (["taskset", "-c", "0"] if self.pin else []) + [TOOLS, "bare", str(BARE_PORT)]
+        port = free_port()
+        cmd = (["taskset", "-c", "0"] if self.pin else []) + [TOOLS, "bare", str(port)]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{BARE_PORT}/"
+        url = f"http://127.0.0.1:{port}/"
         try:
             wait_up(url, proc)
             env = lua_env(get_user("x", "alice"))
