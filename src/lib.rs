@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use app::App;
 use config::Settings;
-use domain::values::Timestamp;
 use store::sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +46,8 @@ pub fn hasher(settings: &Settings) -> Result<auth::password::PasswordHasher, Sta
 /// A started server: its address, and how to stop it.
 pub struct Running {
     pub addr: SocketAddr,
+    /// The running application (tests read its hasher's counters and move its clock).
+    pub app: Arc<App>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -78,11 +79,13 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         store: Arc::new(store),
         hasher,
         policy: settings.policy(),
-        clock: Timestamp::now,
+        clock: app::Clock::default(),
         password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency),
+        login_limiter: domain::login_guard::SourceLimiter::new(settings.policy().login_rate),
     };
+    let app = Arc::new(app);
     let server = Arc::new(http::Server {
-        app: Arc::new(app),
+        app: Arc::clone(&app),
         limits: http::HttpLimits {
             body_limit: settings.body_limit,
             max_connections: settings.max_connections,
@@ -97,5 +100,5 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         let _ = stopped.await;
     }));
     tracing::info!("usergate listening on http://{addr}/SOAP/");
-    Ok(Running { addr, stop, task })
+    Ok(Running { addr, app, stop, task })
 }

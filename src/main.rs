@@ -57,6 +57,12 @@ enum Admin {
         #[arg(long)]
         user: String,
     },
+    /// Lift a user's login lockout (after too many wrong passwords); password and sessions are kept.
+    Unlock {
+        user: String,
+        #[arg(long, default_value = "default")]
+        customer: String,
+    },
 }
 
 fn settings(cli: &Cli) -> Result<Settings, String> {
@@ -130,17 +136,22 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Admin { action } => {
             let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
-            let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
             let min = settings.min_password_length;
             let given = settings.bootstrap_password();
+            let target = |customer, user| AdminTarget { customer, user, password: given, min_password_chars: min };
             let generated = match action {
                 Admin::CreateOwner { customer, user } => {
-                    let t = AdminTarget { customer: &customer, user: &user, password: given, min_password_chars: min };
-                    usergate::admin::create_owner(&store, &hasher, t)
+                    let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
+                    usergate::admin::create_owner(&store, &hasher, target(&customer, &user))
                 }
                 Admin::ResetPassword { customer, user } => {
-                    let t = AdminTarget { customer: &customer, user: &user, password: given, min_password_chars: min };
-                    usergate::admin::reset_password(&store, &hasher, t)
+                    let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
+                    usergate::admin::reset_password(&store, &hasher, target(&customer, &user))
+                }
+                Admin::Unlock { user, customer } => {
+                    usergate::admin::unlock(&store, &customer, &user).map(|()| None).inspect(|_| {
+                        eprintln!("unlocked {user} in customer {customer}");
+                    })
                 }
             }
             .map_err(|e| e.to_string())?;

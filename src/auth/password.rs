@@ -1,5 +1,6 @@
 //! Argon2id password hashing (OWASP parameters), bounded so logins cannot exhaust memory or CPU.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use argon2::password_hash::phc::PasswordHash;
@@ -18,6 +19,9 @@ pub struct PasswordHasher {
     freed: Condvar,
     /// Verified against when the user does not exist, so the answer takes as long as a real check.
     dummy_hash: String,
+    /// Argon2 computations done (hashes and verifies alike, dummy ones included): tests prove with it that every
+    /// kind of login failure costs the same work, without timing anything.
+    runs: AtomicU64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,9 +42,15 @@ impl PasswordHasher {
     pub fn new(slots: usize) -> Result<Self, HashError> {
         let params = Params::new(M_COST_KIB, T_COST, 1, Some(32)).map_err(|e| HashError(e.to_string()))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let mut hasher =
-            PasswordHasher { argon, slots: Mutex::new(slots.max(1)), freed: Condvar::new(), dummy_hash: String::new() };
+        let mut hasher = PasswordHasher {
+            argon,
+            slots: Mutex::new(slots.max(1)),
+            freed: Condvar::new(),
+            dummy_hash: String::new(),
+            runs: AtomicU64::new(0),
+        };
         hasher.dummy_hash = hasher.hash("usergate-dummy-password")?;
+        hasher.runs.store(0, Ordering::Relaxed);
         Ok(hasher)
     }
 
@@ -56,6 +66,7 @@ impl PasswordHasher {
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`) with a fresh 16-byte salt.
     pub fn hash(&self, password: &str) -> Result<String, HashError> {
         let _slot = self.slot();
+        self.runs.fetch_add(1, Ordering::Relaxed);
         self.argon.hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| HashError(e.to_string()))
     }
 
@@ -64,10 +75,18 @@ impl PasswordHasher {
         let _slot = self.slot();
         let phc = stored.unwrap_or(&self.dummy_hash);
         let ok = match PasswordHash::new(phc) {
-            Ok(parsed) => self.argon.verify_password(password.as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => {
+                self.runs.fetch_add(1, Ordering::Relaxed);
+                self.argon.verify_password(password.as_bytes(), &parsed).is_ok()
+            }
             Err(_) => false,
         };
         ok && stored.is_some()
+    }
+
+    /// Argon2 computations (hash or verify) since start-up, not counting the dummy hash made at start.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
     }
 }
 
@@ -85,12 +104,18 @@ mod tests {
     #[test]
     fn hash_and_verify() {
         let h = PasswordHasher::new(1).unwrap();
+        assert_eq!(h.runs(), 0);
         let phc = h.hash("correct horse").unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(h.verify("correct horse", Some(&phc)));
         assert!(!h.verify("wrong horse", Some(&phc)));
         assert!(!h.verify("usergate-dummy-password", None));
         assert!(!h.verify("x", Some("not a phc string")));
+        assert_eq!(
+            h.runs(),
+            4,
+            "every Argon2 hash and verify counts, the dummy one too; an unreadable hash costs none"
+        );
         assert_eq!(generate_password().unwrap().len(), 24);
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod error;
+pub mod login_guard;
 pub mod permission;
 pub mod session;
 pub mod store;

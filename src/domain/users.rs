@@ -168,11 +168,15 @@ fn set_blocked(
         if blocked {
             check_blockable(caller, user, facts)?;
         }
-        // Blocking a blocked user is not an error: it changes nothing and still answers the user.
-        let changed = if user.blocked == blocked { vec![] } else { vec!["status"] };
-        let next = if changed.is_empty() { user.clone() } else { User { blocked, ..bumped(user, now) } };
+        // Blocking a blocked user is not an error: it changes nothing and still answers the user. Unblocking also
+        // lifts a login lockout (and forgets the failed logins behind it).
+        let mut changed = if user.blocked == blocked { vec![] } else { vec!["status"] };
+        if !blocked && user.locked {
+            changed.push("locked");
+        }
+        let next = if changed.is_empty() { user.clone() } else { User { blocked, locked: false, ..bumped(user, now) } };
         let revoke = if blocked { Revoke::All } else { Revoke::None };
-        Ok(Change::Update { user: Box::new(next), password_hash: None, revoke, changed })
+        Ok(Change::Update { user: Box::new(next), password_hash: None, revoke, changed, unlock: !blocked })
     })
 }
 
@@ -256,6 +260,11 @@ pub fn update(
                 next.blocked = blocked;
                 changed.push("status");
             }
+            // status=active is an unblock: it lifts a login lockout too.
+            if !blocked && user.locked {
+                next.locked = false;
+                changed.push("locked");
+            }
         }
         for (field, value) in &patch.profile {
             let v = match value {
@@ -301,7 +310,8 @@ pub fn update(
             next.version += 1;
             next.updated_at = now;
         }
-        Ok(Change::Update { user: Box::new(next), password_hash: password_hash.clone(), revoke, changed })
+        let unlock = patch.blocked == Some(false);
+        Ok(Change::Update { user: Box::new(next), password_hash: password_hash.clone(), revoke, changed, unlock })
     })
 }
 
@@ -329,6 +339,7 @@ pub fn change_own_password(
             password_hash: Some(password_hash.clone()),
             revoke: Revoke::AllBut(caller.session),
             changed: vec!["password"],
+            unlock: false,
         })
     })
 }

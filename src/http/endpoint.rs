@@ -160,7 +160,7 @@ pub async fn handle(
     let worker = Arc::clone(app);
     let outcome = tokio::task::spawn_blocking(move || {
         let job = worker.store.next_job_id()?;
-        let ctx = Ctx { app: &worker, meta: &meta, job, now: (worker.clock)() };
+        let ctx = Ctx { app: &worker, meta: &meta, job, now: worker.clock.now() };
         Ok::<_, DomainError>((job, ops::dispatch(&ctx, decoded.request)))
     })
     .await;

@@ -5,9 +5,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::error::StoreError;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: a released file never changes.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_login_guard.sql")];
 
-fn latest() -> i64 {
+pub(super) fn latest() -> i64 {
     // A handful of files: the length always fits.
     i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
 }

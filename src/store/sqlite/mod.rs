@@ -20,6 +20,7 @@ pub use error::StoreError;
 
 use crate::domain::audit::{AuditEntry, JobId};
 use crate::domain::error::DomainError;
+use crate::domain::login_guard::{AccountKey, GuardState};
 use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
     Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, Search, SessionRow, Store,
@@ -155,7 +156,7 @@ impl SqliteStore {
                     queries::insert_audit(tx, audit)?;
                     Ok(Some(user))
                 }
-                Change::Update { user: new, password_hash, revoke, changed } => {
+                Change::Update { user: new, password_hash, revoke, changed, unlock } => {
                     // Identity never changes; everything else (version and updated_at included) is the domain's.
                     let new = User {
                         id: user.id,
@@ -175,8 +176,9 @@ impl SqliteStore {
                     if let Some(hash) = &password_hash {
                         queries::set_password_hash(tx, new.id, hash)?;
                     }
-                    if user.locked && !new.locked {
-                        queries::reset_failed_logins(tx, new.id)?;
+                    // After the rename (if any): the lockout is looked up under the current name.
+                    if unlock {
+                        queries::unlock_user(tx, new.id)?;
                     }
                     if !new.is_totp_enabled {
                         queries::clear_totp_key(tx, new.id)?;
@@ -297,18 +299,27 @@ impl Store for SqliteStore {
     fn reset_password(&self, id: UserId, password_hash: &str, audit: &AuditEntry) -> Result<(), DomainError> {
         Ok(self.write(|tx| {
             queries::reset_password(tx, id, password_hash, audit.at)?;
+            queries::unlock_user(tx, id)?;
             queries::revoke_sessions(tx, id, Revoke::All)?;
             queries::insert_audit(tx, audit)
         })?)
     }
 
+    fn login_guard(&self, account: &AccountKey) -> Result<Option<GuardState>, DomainError> {
+        Ok(self.read(|c| queries::login_guard(c, account))?)
+    }
+
     fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError> {
         Ok(self.write(|tx| {
             match login {
-                LoginRecord::Success { user_id, token_hash } => {
-                    queries::login_succeeded(tx, *user_id, token_hash, audit.at)?
+                LoginRecord::Success { user_id, token_hash, account, purge } => {
+                    queries::login_succeeded(tx, *user_id, token_hash, audit.at)?;
+                    queries::clear_login_guard(tx, account)?;
+                    queries::purge_expired_sessions(tx, *purge)?;
                 }
-                LoginRecord::WrongPassword { user_id, lock_after } => queries::login_failed(tx, *user_id, *lock_after)?,
+                LoginRecord::Failure { account, user_id, at, hard_lock_after } => {
+                    queries::login_failed(tx, account, *user_id, *at, *hard_lock_after)?
+                }
                 LoginRecord::Refused => {}
             }
             queries::insert_audit(tx, audit)
