@@ -83,7 +83,7 @@ impl Default for Settings {
             lockout_free_failures: 5,
             lockout_max_delay_secs: 15 * 60,
             login_rate_per_minute: 30,
-            login_rate_burst: 10,
+            login_rate_burst: 20,
             login_rate_sources: 10_000,
             hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             bootstrap_password: None,
@@ -127,8 +127,8 @@ impl Settings {
         if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 || self.lock_after_failures == 0 {
             return bad("timeouts and lock_after_failures must be positive");
         }
-        if self.lockout_free_failures >= self.lock_after_failures || self.lockout_max_delay_secs == 0 {
-            return bad("lockout_free_failures must be below lock_after_failures, lockout_max_delay_secs positive");
+        if self.lockout_max_delay_secs == 0 {
+            return bad("lockout_max_delay_secs must be positive");
         }
         if self.login_rate_burst == 0 || self.login_rate_sources == 0 {
             return bad("login_rate_burst and login_rate_sources must be at least 1");

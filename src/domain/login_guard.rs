@@ -86,7 +86,7 @@ pub struct RateLimit {
 
 impl Default for RateLimit {
     fn default() -> Self {
-        RateLimit { per_minute: 30, burst: 10, max_sources: 10_000 }
+        RateLimit { per_minute: 30, burst: 20, max_sources: 10_000 }
     }
 }
 

@@ -13,6 +13,7 @@ mod fixtures;
 mod get_users;
 mod helpers;
 mod robustness;
+mod security;
 mod session;
 mod tidy;
 mod update_user;
