@@ -332,3 +332,113 @@ async fn expired_sessions_are_purged() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sessions"), 1);
     app.call("SessionIsAlive", &format!("<token>{fresh}</token>")).await.assert_fault("INVALID_DATA", "login:");
 }
+
+/// A real `usergate serve` child at debug level, its stderr collected as it runs.
+struct Child {
+    process: std::process::Child,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+fn spawn_child(dir: &tempfile::TempDir, owner_password: &str) -> (Child, SocketAddr) {
+    use std::io::{BufRead, BufReader};
+    let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_usergate"))
+        .args(["--db", dir.path().join("usergate.db").to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"])
+        .env("USERGATE_BOOTSTRAP_PASSWORD", owner_password)
+        .env("RUST_LOG", "debug")
+        .env_remove("USERGATE_CONFIG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = process.stderr.take().unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sink = std::sync::Arc::clone(&log);
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("usergate listening on http://").nth(1) {
+                let _ = tx.send(rest.trim_end_matches("/SOAP/").to_owned());
+            }
+            let mut log = sink.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    let addr = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("listening line").parse().unwrap();
+    (Child { process, log, reader }, addr)
+}
+
+#[tokio::test]
+async fn secrets_never_reach_the_log_or_the_audit_trail() {
+    let owner_pw = "Owner-Secret-7f3a9c";
+    let (pw1, pw2, pw3, wrong, bad_xml_pw) =
+        ("Alice-First-91c2e", "Alice-Second-0b7d4", "Alice-Third-5e8a1", "Wrong-Guess-c44f2", "Broken-Xml-d1e93");
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = spawn_child(&dir, owner_pw);
+    let app = TestApp::attach(addr, dir);
+
+    let mut tokens = vec![app.token("default", "owner", owner_pw).await];
+    let owner = tokens[0].clone();
+    let t = |token: &str, rest: &str| format!("<token>{token}</token>{rest}");
+    assert!(app.create_user(&owner, "alice", pw1, "").await.is_success());
+    assert!(app.call("GetUser", &t(&owner, "<user_name>alice</user_name>")).await.is_success());
+    let r = app.call("UpdateUser", &t(&owner, &format!("<user_name>alice</user_name><password>{pw2}</password>"))).await;
+    assert!(r.is_success(), "{}", r.body);
+    tokens.push(app.token("default", "alice", pw2).await);
+    let change = format!("<old_password>{pw2}</old_password><password>{pw3}</password>");
+    let r = app.call("UpdateUserPassword", &t(&tokens[1], &change)).await;
+    assert!(r.is_success(), "{}", r.body);
+    app.login("default", "alice", wrong).await.assert_fault("INVALID_DATA", "login:");
+    app.login("nocustomer", "alice", pw3).await.assert_fault("INVALID_DATA", "login:");
+    tokens.push(app.token("default", "alice", pw3).await);
+    let alice = tokens[2].clone();
+    assert!(app.call("SessionKeepAlive", &t(&alice, "")).await.is_success());
+    assert!(app.call("SessionIsAlive", &t(&alice, "")).await.is_success());
+    // Refusals that carry secrets: a too-short password, a wrong old password, a dead token, unreadable XML.
+    app.create_user(&owner, "bob", "Sh0rt", "").await.assert_fault("INVALID_DATA", "password:");
+    let bad_old = format!("<old_password>{wrong}</old_password><password>{pw1}</password>");
+    app.call("UpdateUserPassword", &t(&alice, &bad_old)).await.assert_fault("INVALID_DATA", "old_password:");
+    let broken = format!(
+        "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:u=\"urn:usergate:1\">\
+         <soapenv:Body><u:SessionLoginRequest><password>{bad_xml_pw}</pass></u:SessionLoginRequest></soapenv:Body>"
+    );
+    assert_eq!(app.post_xml(&broken, None).await.status, 500);
+    for op in ["BlockUser", "UnblockUser"] {
+        assert!(app.call(op, &t(&owner, "<user_name>alice</user_name>")).await.is_success());
+    }
+    app.call("SessionIsAlive", &t(&alice, "")).await.assert_fault("INVALID_DATA", "login:");
+    assert!(app.call("GetUsers", &t(&owner, "")).await.is_success());
+    assert!(app.call("DeleteUser", &t(&owner, "<user_name>alice</user_name>")).await.is_success());
+    let marker = "secrets-scan-marker-5521";
+    let body = envelope("SessionLogout", &t(&owner, ""));
+    let r = app.http("POST", "/SOAP/", &[("Content-Type", "text/xml"), ("X-Request-Id", marker)], body.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let audit: Vec<String> = {
+        let conn = app.sql();
+        let mut stmt = conn.prepare("SELECT * FROM audit").unwrap();
+        let columns = stmt.column_count();
+        stmt.query_map([], |row| {
+            Ok((0..columns).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    child.process.kill().unwrap();
+    child.process.wait().unwrap();
+    child.reader.join().unwrap();
+    let log = child.log.lock().unwrap().clone();
+
+    // The capture works: the debug access log carries the request id sent above, and the trail has every call.
+    assert!(log.contains(marker), "debug output captured");
+    assert_eq!(audit.len(), 14, "bootstrap, 5 logins, 8 other state changes (the short password never decoded)");
+    let mut secrets: Vec<&str> = vec![owner_pw, pw1, pw2, pw3, wrong, bad_xml_pw, "Sh0rt", "$argon2id$"];
+    secrets.extend(tokens.iter().map(String::as_str));
+    let hashes: Vec<String> = tokens.iter().map(|t| usergate::auth::token::hash(t).0).collect();
+    secrets.extend(hashes.iter().map(String::as_str));
+    for secret in secrets {
+        assert!(!log.contains(secret), "{secret:?} appears in the log");
+        assert!(!audit.iter().any(|row| row.contains(secret)), "{secret:?} appears in the audit trail");
+    }
+}
