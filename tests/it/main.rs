@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod authz_matrix;
 mod block_delete;
 mod cli;
 mod create_user;

@@ -81,7 +81,9 @@ async fn login_failures_are_identical_and_cost_the_same_work() {
     for name in ["wrongpw", "blocked1", "deact", "locked1"] {
         app.user_with(&owner, name, "").await;
     }
-    assert!(app.call("BlockUser", &format!("<token>{owner}</token><user_name>blocked1</user_name>")).await.is_success());
+    assert!(
+        app.call("BlockUser", &format!("<token>{owner}</token><user_name>blocked1</user_name>")).await.is_success()
+    );
     // Deactivation has no SOAP operation yet (the core has the flag); set it as an operator would.
     app.sql().execute("UPDATE users SET active = 0 WHERE user_name_key = 'deact'", []).unwrap();
     for _ in 0..3 {
@@ -382,7 +384,8 @@ async fn secrets_never_reach_the_log_or_the_audit_trail() {
     let t = |token: &str, rest: &str| format!("<token>{token}</token>{rest}");
     assert!(app.create_user(&owner, "alice", pw1, "").await.is_success());
     assert!(app.call("GetUser", &t(&owner, "<user_name>alice</user_name>")).await.is_success());
-    let r = app.call("UpdateUser", &t(&owner, &format!("<user_name>alice</user_name><password>{pw2}</password>"))).await;
+    let r =
+        app.call("UpdateUser", &t(&owner, &format!("<user_name>alice</user_name><password>{pw2}</password>"))).await;
     assert!(r.is_success(), "{}", r.body);
     tokens.push(app.token("default", "alice", pw2).await);
     let change = format!("<old_password>{pw2}</old_password><password>{pw3}</password>");
@@ -411,7 +414,8 @@ async fn secrets_never_reach_the_log_or_the_audit_trail() {
     assert!(app.call("DeleteUser", &t(&owner, "<user_name>alice</user_name>")).await.is_success());
     let marker = "secrets-scan-marker-5521";
     let body = envelope("SessionLogout", &t(&owner, ""));
-    let r = app.http("POST", "/SOAP/", &[("Content-Type", "text/xml"), ("X-Request-Id", marker)], body.as_bytes()).await;
+    let r =
+        app.http("POST", "/SOAP/", &[("Content-Type", "text/xml"), ("X-Request-Id", marker)], body.as_bytes()).await;
     assert_eq!(r.status, 200, "{}", r.body);
 
     let audit: Vec<String> = {

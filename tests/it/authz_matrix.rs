@@ -1,0 +1,167 @@
+//! The authorization matrix: every operation of wsdl/usergate.wsdl against five callers (the owner, a user holding
+//! the operation's permission, one without it, a user of another customer, the target itself), table-driven. The
+//! table must name every operation the WSDL has, so a new operation cannot ship without its row.
+
+use std::collections::BTreeSet;
+
+use crate::helpers::{OWNER_PASSWORD, TestApp, user_children};
+
+const PW: &str = "matrix-pass-1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The customer's owner acting on a plain user.
+    Owner,
+    /// A plain user granted just the operation's permission (or, where the DEFAULT group grants it, any user).
+    With,
+    /// A user without the permission (a forbid where DEFAULT would grant it).
+    Without,
+    /// The owner of another customer naming a user of this one.
+    OtherCustomer,
+    /// The user holding the permission, acting on itself.
+    Own,
+}
+
+const ROLES: [Role; 5] = [Role::Owner, Role::With, Role::Without, Role::OtherCustomer, Role::Own];
+
+/// The expected answer: success, or a failure with this err_cd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Pass,
+    Fails(&'static str),
+}
+
+use Expect::{Fails, Pass};
+
+const DENIED: Expect = Fails("PERMISSION_DENIED");
+const NOT_FOUND: Expect = Fails("NOT_FOUND");
+const BAD_LOGIN: Expect = Fails("INVALID_DATA");
+const ILLEGAL: Expect = Fails("ILLEGAL_OPERATION");
+const EXISTS: Expect = Fails("TARGET_EXISTS");
+
+/// One row: the operation, the permission that gates it (None: any live session), and the outcome per role in
+/// `ROLES` order.
+struct Row {
+    op: &'static str,
+    permission: Option<&'static str>,
+    expect: [Expect; 5],
+}
+
+const fn row(op: &'static str, permission: Option<&'static str>, expect: [Expect; 5]) -> Row {
+    Row { op, permission, expect }
+}
+
+// Outcomes in ROLES order: owner, with, without, other customer, self.
+const MATRIX: &[Row] = &[
+    // Logging in is the caller's own act: "other customer" is its owner naming this customer.
+    row("SessionLogin", Some("UserLogin"), [Pass, Pass, BAD_LOGIN, BAD_LOGIN, Pass]),
+    row("SessionLogout", None, [Pass, Pass, Pass, Pass, Pass]),
+    row("SessionIsAlive", None, [Pass, Pass, Pass, Pass, Pass]),
+    row("SessionKeepAlive", None, [Pass, Pass, Pass, Pass, Pass]),
+    // Another customer's owner creates the name in its own customer: no clash with this one's user.
+    row("CreateUser", Some("UserAdd"), [Pass, Pass, DENIED, Pass, EXISTS]),
+    row("GetUser", Some("UserGet"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("GetUsers", Some("UserGet"), [Pass, Pass, DENIED, Pass, Pass]),
+    row("UpdateUser", Some("UserUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("BlockUser", Some("UserBlock"), [Pass, Pass, DENIED, NOT_FOUND, ILLEGAL]),
+    row("UnblockUser", Some("UserUnblock"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("DeleteUser", Some("UserDelete"), [Pass, Pass, DENIED, NOT_FOUND, ILLEGAL]),
+    // The caller's own password only: every role changes its own.
+    row("UpdateUserPassword", Some("UserChangepw"), [Pass, Pass, DENIED, Pass, Pass]),
+];
+
+/// Permissions every user has through the DEFAULT group: "without" needs a forbid for them.
+const DEFAULT_GRANTS: &[&str] = &["UserLogin", "UserChangepw"];
+
+fn wsdl_operations() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/wsdl/usergate.wsdl")).expect("wsdl");
+    text.split("soapAction=\"urn:usergate:1#").skip(1).filter_map(|s| s.split('"').next()).map(str::to_owned).collect()
+}
+
+#[test]
+fn the_matrix_covers_every_wsdl_operation() {
+    let in_table: BTreeSet<String> = MATRIX.iter().map(|r| r.op.to_owned()).collect();
+    assert_eq!(in_table.len(), MATRIX.len(), "an operation is listed twice");
+    assert_eq!(in_table, wsdl_operations(), "the matrix and wsdl/usergate.wsdl must list the same operations");
+}
+
+/// The caller of one cell: its name, customer and password.
+struct Caller {
+    customer: &'static str,
+    name: String,
+    password: &'static str,
+}
+
+#[tokio::test]
+async fn every_operation_against_every_kind_of_caller() {
+    // Many logins from one address in a few seconds: the per-source limit is another test's subject.
+    let app = TestApp::spawn_with(|s| s.login_rate_per_minute = 0).await;
+    // Cells are set up by a second owner, so that the owner's own cells (a logout, a password change that ends
+    // its other sessions) cannot pull the ground from under the rest.
+    let first = app.owner_token().await;
+    assert!(app.create_user(&first, "setup", PW, "<group_name>OWNER</group_name>").await.is_success());
+    let owner = app.token("default", "setup", PW).await;
+    {
+        let store = usergate::store::sqlite::SqliteStore::open(&app.db_path()).unwrap();
+        let hasher = usergate::auth::password::PasswordHasher::new(1).unwrap();
+        usergate::admin::create_owner(&store, &hasher, crate::helpers::target("other", "stranger", PW)).unwrap();
+    }
+    let mut failures = Vec::new();
+    for (i, r) in MATRIX.iter().enumerate() {
+        for (role, expected) in ROLES.iter().zip(r.expect) {
+            let target = format!("t{i}{}", *role as u8);
+            // Every cell acts on a fresh plain user, so earlier cells (a delete, a block) cannot change its outcome;
+            // CreateUser's target is new, except for the other customer, whose name must not clash with ours.
+            if r.op != "CreateUser" || *role == Role::OtherCustomer {
+                assert!(app.create_user(&owner, &target, PW, "").await.is_success());
+            }
+            let caller = match role {
+                Role::Owner => Caller { customer: "default", name: "owner".into(), password: OWNER_PASSWORD },
+                Role::OtherCustomer => Caller { customer: "other", name: "stranger".into(), password: PW },
+                Role::With | Role::Own | Role::Without => {
+                    let name = format!("c{i}{}", *role as u8);
+                    let grant = match (role, r.permission) {
+                        (Role::Without, Some(p)) if DEFAULT_GRANTS.contains(&p) => {
+                            format!("<forbid><name>{p}</name></forbid>")
+                        }
+                        (Role::Without, _) => String::new(),
+                        (_, Some(p)) if !DEFAULT_GRANTS.contains(&p) => format!("<permission>{p}</permission>"),
+                        _ => String::new(),
+                    };
+                    let c = app.create_user(&owner, &name, PW, &grant).await;
+                    assert!(c.is_success(), "{}", c.body);
+                    Caller { customer: "default", name, password: PW }
+                }
+            };
+            let target = if *role == Role::Own { caller.name.clone() } else { target };
+            let resp = if r.op == "SessionLogin" {
+                // customer_name is always this customer: the other customer's owner does not exist here.
+                app.login("default", &caller.name, caller.password).await
+            } else {
+                let token = app.token(caller.customer, &caller.name, caller.password).await;
+                let children = match r.op {
+                    "CreateUser" => user_children(&token, &target, PW, ""),
+                    "GetUsers" | "SessionLogout" | "SessionIsAlive" | "SessionKeepAlive" => {
+                        format!("<token>{token}</token>")
+                    }
+                    "UpdateUser" => format!("<token>{token}</token><user_name>{target}</user_name><city>X</city>"),
+                    "UpdateUserPassword" => {
+                        let old = caller.password;
+                        format!("<token>{token}</token><old_password>{old}</old_password><password>new-{PW}</password>")
+                    }
+                    _ => format!("<token>{token}</token><user_name>{target}</user_name>"),
+                };
+                app.call(r.op, &children).await
+            };
+            let as_expected = match expected {
+                Pass => resp.is_success(),
+                Fails(code) => !resp.is_success() && resp.err_cd().as_deref() == Some(code),
+            };
+            if !as_expected {
+                let got = resp.err_cd().unwrap_or_else(|| "success".into());
+                failures.push(format!("{} as {role:?}: expected {expected:?}, got {got}: {}", r.op, resp.info()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} cells differ:\n{}", failures.len(), failures.join("\n"));
+}
