@@ -123,28 +123,37 @@ pub fn login(
         Err(err)
     };
     let account = AccountKey::of(customer, user_name);
-    if inputs.lockout.refuses(store.login_guard(&account)?.as_ref(), inputs.now) {
+    let guard = store.login_guard(&account)?;
+    if inputs.lockout.refuses(guard.as_ref(), inputs.now) {
         return refuse(store, LoginRecord::Refused, audit);
     }
-    let failure = |user_id: Option<UserId>| LoginRecord::Failure {
-        account: account.clone(),
-        user_id,
-        at: inputs.now,
-        hard_lock_after: inputs.lockout.hard_lock_after,
+    // A failure now that reaches the hard lock says so in its audit record (`changed = locked`), for review.
+    let locks = inputs.lockout.locks_at(guard.map_or(0, |g| g.failures).saturating_add(1));
+    let fail = |store: &dyn Store, user_id: Option<UserId>, audit: &mut super::audit::AuditEntry| {
+        if locks {
+            audit.changed = vec!["locked"];
+        }
+        let record = LoginRecord::Failure {
+            account: account.clone(),
+            user_id,
+            at: inputs.now,
+            hard_lock_after: inputs.lockout.hard_lock_after,
+        };
+        refuse(store, record, audit)
     };
     let Some(customer_id) = store.find_customer(customer)? else {
         (inputs.verify)(None);
-        return refuse(store, failure(None), audit);
+        return fail(store, None, audit);
     };
     audit.customer = Some(customer_id);
     let Some(user) = store.user_by_name(customer_id, user_name)? else {
         (inputs.verify)(None);
-        return refuse(store, failure(None), audit);
+        return fail(store, None, audit);
     };
     audit.actor = Some(user.id);
     let stored = store.password_hash(user.id)?;
     if !(inputs.verify)(stored.as_deref()) {
-        return refuse(store, failure(Some(user.id)), audit);
+        return fail(store, Some(user.id), audit);
     }
     if !user.can_log_in() || !user.access.grants().allows(Permission::UserLogin) {
         return refuse(store, LoginRecord::Refused, audit);

@@ -27,6 +27,11 @@ pub fn run(ctx: &Ctx<'_>, customer: &CustomerName, user_name: &UserName, passwor
     let policy = &ctx.app.policy;
     let inputs =
         LoginInputs { verify: &verify, lockout: policy.lockout, sessions: policy.session, now: ctx.now, token_hash };
-    login(ctx.app.store.as_ref(), customer, user_name, inputs, &mut audit)?;
+    login(ctx.app.store.as_ref(), customer, user_name, inputs, &mut audit).inspect_err(|_| {
+        if audit.changed.contains(&"locked") {
+            // OWASP: lockouts are logged and reviewed. The name is the one tried, which the audit record holds too.
+            tracing::warn!(job_id = ctx.job.0, customer = customer.as_str(), user = %user_name, "login: account locked");
+        }
+    })?;
     Ok(Reply::new(Data::Login { token, version: env!("CARGO_PKG_VERSION") }, "login: Login successful"))
 }

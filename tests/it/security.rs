@@ -188,6 +188,8 @@ async fn hard_lock_at_100_failures_until_unblock_and_it_survives_restart() {
         let (_, runs) = login_work(&app, "default", "hugo", "wrong-pass-1").await;
         assert_eq!(runs, 1);
     }
+    let lock_records = "SELECT COUNT(*) FROM audit WHERE operation = 'SessionLogin' AND changed = 'locked'";
+    assert_eq!(count(&app, lock_records), 1, "the failure that locked is marked in the audit trail");
     app.app().clock.advance(30 * 24 * 3600);
     let (r, runs) = login_work(&app, "default", "hugo", PW).await;
     assert_eq!((runs, r.info().as_str()), (0, "login: Bad or expired credentials"), "locked for good");
