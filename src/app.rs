@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use crate::auth::password::PasswordHasher;
 use crate::domain::Store;
-use crate::domain::login_guard::{LockoutPolicy, RateLimit, SourceLimiter};
+use crate::domain::login_guard::{InFlight, LockoutPolicy, RateLimit, SourceLimiter};
 use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
 use crate::domain::users::Limits;
@@ -67,4 +67,6 @@ pub struct App {
     pub password_gate: tokio::sync::Semaphore,
     /// SessionLogin attempts per source address (in memory, capped).
     pub login_limiter: SourceLimiter,
+    /// Throttled accounts whose login is being checked now (one attempt at a time each).
+    pub logins_in_flight: InFlight,
 }

@@ -82,6 +82,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         clock: app::Clock::default(),
         password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency),
         login_limiter: domain::login_guard::SourceLimiter::new(settings.policy().login_rate),
+        logins_in_flight: domain::login_guard::InFlight::default(),
     };
     let app = Arc::new(app);
     let server = Arc::new(http::Server {

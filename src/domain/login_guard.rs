@@ -74,6 +74,37 @@ impl LockoutPolicy {
     }
 }
 
+/// Accounts with recorded failures whose login is being checked right now. While one attempt on such an account is
+/// verifying, another is refused unchecked: otherwise parallel requests would all pass the lockout check before
+/// any of them counted, and a delay would admit one guess per hasher slot instead of one. Accounts without failures
+/// are not claimed, so clients that log in with the same credentials in parallel are not affected. Bounded by the
+/// logins in flight.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    accounts: Mutex<std::collections::HashSet<AccountKey>>,
+}
+
+/// An account claimed by one attempt until dropped.
+#[derive(Debug)]
+pub struct Claim<'a> {
+    owner: &'a InFlight,
+    account: AccountKey,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.owner.accounts.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.account);
+    }
+}
+
+impl InFlight {
+    /// The account for this attempt alone; `None` when another attempt holds it.
+    pub fn claim(&self, account: &AccountKey) -> Option<Claim<'_>> {
+        let fresh = self.accounts.lock().unwrap_or_else(PoisonError::into_inner).insert(account.clone());
+        fresh.then(|| Claim { owner: self, account: account.clone() })
+    }
+}
+
 /// The per-source limit on SessionLogin: a token bucket of `burst` attempts refilled at `per_minute`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -215,6 +246,18 @@ mod tests {
         assert!(!p.refuses(Some(&four), at));
         let locked = GuardState { locked: true, ..four };
         assert!(p.refuses(Some(&locked), Timestamp(i64::MAX)));
+    }
+
+    #[test]
+    fn one_claim_per_account_at_a_time() {
+        let f = InFlight::default();
+        let a = AccountKey { customer: "c".into(), user: "a".into() };
+        let b = AccountKey { customer: "c".into(), user: "b".into() };
+        let held = f.claim(&a).unwrap();
+        assert!(f.claim(&a).is_none());
+        assert!(f.claim(&b).is_some());
+        drop(held);
+        assert!(f.claim(&a).is_some());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Sessions: who is calling (a `Caller`), how a token becomes one, and when a session is dead.
 
 use super::error::DomainError;
-use super::login_guard::{AccountKey, LockoutPolicy};
+use super::login_guard::{AccountKey, InFlight, LockoutPolicy};
 use super::permission::Grants;
 use super::store::{SessionCutoffs, SessionRow, Store};
 use super::user::{CustomerId, UserId};
@@ -96,6 +96,8 @@ pub fn authenticate(
 pub struct LoginInputs<'a> {
     pub verify: &'a dyn Fn(Option<&str>) -> bool,
     pub lockout: LockoutPolicy,
+    /// Attempts on throttled accounts being checked now.
+    pub in_flight: &'a InFlight,
     pub sessions: SessionPolicy,
     pub now: Timestamp,
     pub token_hash: TokenHash,
@@ -123,10 +125,26 @@ pub fn login(
         Err(err)
     };
     let account = AccountKey::of(customer, user_name);
-    let guard = store.login_guard(&account)?;
+    let mut guard = store.login_guard(&account)?;
     if inputs.lockout.refuses(guard.as_ref(), inputs.now) {
         return refuse(store, LoginRecord::Refused, audit);
     }
+    // An account that has failed before is checked by one attempt at a time (the claim is held until this function
+    // returns, after the attempt is counted), so parallel guesses cannot slip past the lockout together. Read again
+    // under the claim: an attempt that finished between the first read and the claim has been counted by now.
+    let _claim = match guard {
+        Some(_) => {
+            let Some(claim) = inputs.in_flight.claim(&account) else {
+                return refuse(store, LoginRecord::Refused, audit);
+            };
+            guard = store.login_guard(&account)?;
+            if inputs.lockout.refuses(guard.as_ref(), inputs.now) {
+                return refuse(store, LoginRecord::Refused, audit);
+            }
+            Some(claim)
+        }
+        None => None,
+    };
     // A failure now that reaches the hard lock says so in its audit record (`changed = locked`), for review.
     let locks = inputs.lockout.locks_at(guard.map_or(0, |g| g.failures).saturating_add(1));
     let fail = |store: &dyn Store, user_id: Option<UserId>, audit: &mut super::audit::AuditEntry| {

@@ -25,8 +25,14 @@ pub fn run(ctx: &Ctx<'_>, customer: &CustomerName, user_name: &UserName, passwor
     let hasher = &ctx.app.hasher;
     let verify = |stored: Option<&str>| hasher.verify(password, stored);
     let policy = &ctx.app.policy;
-    let inputs =
-        LoginInputs { verify: &verify, lockout: policy.lockout, sessions: policy.session, now: ctx.now, token_hash };
+    let inputs = LoginInputs {
+        verify: &verify,
+        lockout: policy.lockout,
+        in_flight: &ctx.app.logins_in_flight,
+        sessions: policy.session,
+        now: ctx.now,
+        token_hash,
+    };
     login(ctx.app.store.as_ref(), customer, user_name, inputs, &mut audit).inspect_err(|_| {
         if audit.changed.contains(&"locked") {
             // OWASP: lockouts are logged and reviewed. The name is the one tried, which the audit record holds too.

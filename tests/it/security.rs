@@ -456,3 +456,28 @@ async fn secrets_never_reach_the_log_or_the_audit_trail() {
         assert!(!audit.iter().any(|row| row.contains(secret)), "{secret:?} appears in the audit trail");
     }
 }
+
+#[tokio::test]
+async fn parallel_guesses_on_a_throttled_account_get_one_check() {
+    let app = std::sync::Arc::new(TestApp::spawn_with(|s| s.hash_concurrency = 4).await);
+    let owner = app.owner_token().await;
+    app.user_with(&owner, "para", "").await;
+    for _ in 0..5 {
+        app.login("default", "para", "wrong-pass-1").await;
+    }
+    app.app().clock.advance(2);
+    // The delay after five failures has passed: eight guesses at once. One is checked (and counted, which starts
+    // the next delay); the others are refused unchecked, whatever the interleaving.
+    let before = app.app().hasher.runs();
+    let guesses: Vec<_> = (0..8)
+        .map(|i| {
+            let app = std::sync::Arc::clone(&app);
+            tokio::spawn(async move { app.login("default", "para", &format!("guess-{i}-pass")).await })
+        })
+        .collect();
+    for g in guesses {
+        g.await.unwrap().assert_fault("INVALID_DATA", "login: Bad or expired credentials");
+    }
+    assert_eq!(app.app().hasher.runs() - before, 1);
+    assert_eq!(count(&app, "SELECT failures FROM login_guard WHERE user_key = 'para'"), 6);
+}
