@@ -169,6 +169,9 @@ impl SqliteStore {
                     if new != user {
                         let renamed = new.user_name.key() != user.user_name.key();
                         queries::update_user(tx, &new, renamed)?;
+                        if renamed {
+                            queries::rename_login_guard(tx, customer, &user.user_name.key(), &new.user_name.key())?;
+                        }
                     }
                     if new.access != user.access {
                         queries::write_access(tx, new.id, &new.access, true)?;

@@ -432,6 +432,26 @@ pub(super) fn unlock_user(conn: &Connection, id: UserId) -> Result<(), StoreErro
     Ok(())
 }
 
+/// A renamed user keeps its failed logins (a rename must not reset a lockout); whatever the new name had collected
+/// while nobody held it is dropped.
+pub(super) fn rename_login_guard(
+    conn: &Connection,
+    customer: CustomerId,
+    old_key: &str,
+    new_key: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM login_guard WHERE user_key = ?2 AND customer_key = (SELECT name_key FROM customers WHERE id = ?1)",
+    )?
+    .execute(params![customer.0, new_key])?;
+    conn.prepare_cached(
+        "UPDATE login_guard SET user_key = ?3 WHERE user_key = ?2 \
+         AND customer_key = (SELECT name_key FROM customers WHERE id = ?1)",
+    )?
+    .execute(params![customer.0, old_key, new_key])?;
+    Ok(())
+}
+
 /// Expired sessions purged per successful login: at least as many as a login creates, so dead rows never pile
 /// up, and few enough that one login's transaction stays short.
 const PURGE_PER_LOGIN: i64 = 64;

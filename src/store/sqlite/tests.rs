@@ -477,6 +477,26 @@ fn unlock_in_a_change_clears_the_guard() {
 }
 
 #[test]
+fn a_rename_keeps_the_failed_logins() {
+    let f = fixture();
+    let ivy = f.add("ivy", "Ivy", "ivy@example.org");
+    let fail = |account: AccountKey, user_id: Option<UserId>| LoginRecord::Failure {
+        account,
+        user_id,
+        at: NOW,
+        hard_lock_after: 100,
+    };
+    for _ in 0..3 {
+        f.store.record_login(&fail(acme("ivy"), Some(ivy.id)), &audit(&f.store, "SessionLogin")).unwrap();
+    }
+    // Someone probed the new name before it existed.
+    f.store.record_login(&fail(acme("ivy2"), None), &audit(&f.store, "SessionLogin")).unwrap();
+    f.modify("ivy", |u| Ok(update(User { user_name: name("IVY2"), ..u.clone() }, Revoke::None))).0.unwrap();
+    assert_eq!(f.store.login_guard(&acme("ivy")).unwrap(), None);
+    assert_eq!(f.store.login_guard(&acme("ivy2")).unwrap().map(|g| g.failures), Some(3));
+}
+
+#[test]
 fn a_login_purges_expired_sessions_a_bounded_number_at_a_time() {
     let f = fixture();
     let ida = f.add("ida", "Ida", "ida@example.org");
