@@ -157,6 +157,10 @@ async fn every_operation_against_every_kind_of_caller() {
                 Pass => resp.is_success(),
                 Fails(code) => !resp.is_success() && resp.err_cd().as_deref() == Some(code),
             };
+            // Listing from another customer succeeds, and shows none of this customer's users.
+            if r.op == "GetUsers" && *role == Role::OtherCustomer && resp.body.contains(&format!(">{target}<")) {
+                failures.push(format!("GetUsers as OtherCustomer lists {target} of another customer"));
+            }
             if !as_expected {
                 let got = resp.err_cd().unwrap_or_else(|| "success".into());
                 failures.push(format!("{} as {role:?}: expected {expected:?}, got {got}: {}", r.op, resp.info()));
