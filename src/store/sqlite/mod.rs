@@ -283,6 +283,7 @@ impl Store for SqliteStore {
         user.id = self.write(|tx| {
             let id = queries::insert_user(tx, &user, &new.password_hash)?;
             queries::write_access(tx, id, &user.access, false)?;
+            queries::forget_login_guard(tx, user.customer, &user.user_name.key())?;
             queries::insert_audit(tx, audit)?;
             Ok(id)
         })?;

@@ -432,6 +432,15 @@ pub(super) fn unlock_user(conn: &Connection, id: UserId) -> Result<(), StoreErro
     Ok(())
 }
 
+/// Drops what a name collected while no user held it: a user created (or renamed) under it starts unthrottled.
+pub(super) fn forget_login_guard(conn: &Connection, customer: CustomerId, user_key: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM login_guard WHERE user_key = ?2 AND customer_key = (SELECT name_key FROM customers WHERE id = ?1)",
+    )?
+    .execute(params![customer.0, user_key])?;
+    Ok(())
+}
+
 /// A renamed user keeps its failed logins (a rename must not reset a lockout); whatever the new name had collected
 /// while nobody held it is dropped.
 pub(super) fn rename_login_guard(
@@ -440,10 +449,7 @@ pub(super) fn rename_login_guard(
     old_key: &str,
     new_key: &str,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "DELETE FROM login_guard WHERE user_key = ?2 AND customer_key = (SELECT name_key FROM customers WHERE id = ?1)",
-    )?
-    .execute(params![customer.0, new_key])?;
+    forget_login_guard(conn, customer, new_key)?;
     conn.prepare_cached(
         "UPDATE login_guard SET user_key = ?3 WHERE user_key = ?2 \
          AND customer_key = (SELECT name_key FROM customers WHERE id = ?1)",

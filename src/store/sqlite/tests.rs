@@ -477,7 +477,7 @@ fn unlock_in_a_change_clears_the_guard() {
 }
 
 #[test]
-fn a_rename_keeps_the_failed_logins() {
+fn a_rename_keeps_the_failed_logins_and_a_new_user_starts_clean() {
     let f = fixture();
     let ivy = f.add("ivy", "Ivy", "ivy@example.org");
     let fail = |account: AccountKey, user_id: Option<UserId>| LoginRecord::Failure {
@@ -494,6 +494,12 @@ fn a_rename_keeps_the_failed_logins() {
     f.modify("ivy", |u| Ok(update(User { user_name: name("IVY2"), ..u.clone() }, Revoke::None))).0.unwrap();
     assert_eq!(f.store.login_guard(&acme("ivy")).unwrap(), None);
     assert_eq!(f.store.login_guard(&acme("ivy2")).unwrap().map(|g| g.failures), Some(3));
+    // A name locked while nobody held it does not lock the user created under it.
+    let ghost = LoginRecord::Failure { account: acme("jon"), user_id: None, at: NOW, hard_lock_after: 1 };
+    f.store.record_login(&ghost, &audit(&f.store, "SessionLogin")).unwrap();
+    assert!(f.store.login_guard(&acme("jon")).unwrap().is_some_and(|g| g.locked));
+    f.add("Jon", "Jon", "jon@example.org");
+    assert_eq!(f.store.login_guard(&acme("jon")).unwrap(), None);
 }
 
 #[test]
