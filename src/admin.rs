@@ -43,6 +43,7 @@ fn audit(store: &dyn Store, op: &'static str, target: &str) -> Result<AuditEntry
         changed: vec!["password"],
         client_addr: "local".into(),
         correlation_id: String::new(),
+        info: format!("admin: {op} done"),
     })
 }
 

@@ -18,6 +18,18 @@ pub enum ErrCode {
 }
 
 impl ErrCode {
+    pub const ALL: &'static [ErrCode] = &[
+        ErrCode::MissingData,
+        ErrCode::InvalidData,
+        ErrCode::InvalidRequest,
+        ErrCode::NotFound,
+        ErrCode::TargetExists,
+        ErrCode::PermissionDenied,
+        ErrCode::IllegalOperation,
+        ErrCode::OperationFailed,
+        ErrCode::InternalError,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrCode::MissingData => "MISSING_DATA",

@@ -1,5 +1,6 @@
 //! The domain: users, sessions, permissions and audit, with their rules. Knows nothing of XML, HTTP or SQL.
 
+pub mod access;
 pub mod audit;
 pub mod error;
 pub mod login_guard;

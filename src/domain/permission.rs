@@ -4,8 +4,11 @@
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
+use super::access::zone_covers;
 use super::error::DomainError;
 use super::session::Caller;
+use super::user::Access;
+use super::values::Zone;
 
 macro_rules! permissions {
     ($($name:ident),* $(,)?) => {
@@ -193,7 +196,17 @@ macro_rules! gates {
 /// Markers, one per gated operation permission.
 pub mod gate {
     use super::{Gate, Permission};
-    gates!(UserAdd, UserGet, UserUpdate, UserDelete, UserBlock, UserUnblock, UserChangepw, PermissionUpdate);
+    gates!(
+        UserAdd,
+        UserGet,
+        UserUpdate,
+        UserDelete,
+        UserBlock,
+        UserUnblock,
+        UserChangepw,
+        PermissionGet,
+        PermissionUpdate
+    );
 }
 
 /// A caller that holds permission `P`. Only `authorize` makes one, so a domain function that takes it cannot be
@@ -216,6 +229,85 @@ pub fn authorize<P: Gate>(caller: &Caller) -> Result<Authorized<'_, P>, DomainEr
     } else {
         Err(DomainError::denied("permission", format_args!("{} is required", P::PERMISSION.as_str())))
     }
+}
+
+/// Why a user holds a permission: a reason names a group (`OWNER`, ...), or is `user` for a permission granted to
+/// the user itself. Why one is refused: `forbid` (a forbid rule), `zone` (outside the user's zones) or
+/// `permission not found` (nothing grants it; DynECT's wording).
+pub const REASON_USER: &str = "user";
+pub const REASON_FORBID: &str = "forbid";
+pub const REASON_ZONE: &str = "zone";
+pub const REASON_NOT_FOUND: &str = "permission not found";
+
+/// One permission in a report: where it applies (no zones = everywhere) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionLine {
+    pub name: Permission,
+    pub zones: Vec<Zone>,
+    pub reasons: Vec<&'static str>,
+}
+
+/// DynECT's permission report: `admin_override` when the user is an owner (every permission, forbids or not).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PermissionReport {
+    pub admin_override: bool,
+    pub allowed: Vec<PermissionLine>,
+    pub forbidden: Vec<PermissionLine>,
+}
+
+/// The groups (and `user`) that grant `p`.
+fn grant_reasons(access: &Access, p: Permission) -> Vec<&'static str> {
+    let mut reasons: Vec<&'static str> = access.groups.iter().filter(|g| g.grants(p)).map(|g| g.as_str()).collect();
+    if access.permissions.contains(&p) {
+        reasons.push(REASON_USER);
+    }
+    reasons
+}
+
+/// Everything a user may do and what is forbidden to it (GetUserPermissions), in catalogue order.
+pub fn report(access: &Access) -> PermissionReport {
+    let owner = access.groups.contains(&Group::Owner);
+    let forbidden_everywhere = |p: Permission| access.forbids.iter().any(|f| f.name == p && f.zones.is_empty());
+    let allowed = Permission::ALL
+        .iter()
+        .filter(|&&p| owner || !forbidden_everywhere(p))
+        .map(|&p| PermissionLine { name: p, zones: access.zones.clone(), reasons: grant_reasons(access, p) })
+        .filter(|line| !line.reasons.is_empty())
+        .collect();
+    let forbidden = access
+        .forbids
+        .iter()
+        .map(|f| PermissionLine { name: f.name, zones: f.zones.clone(), reasons: vec![REASON_FORBID] })
+        .collect();
+    PermissionReport { admin_override: owner, allowed, forbidden }
+}
+
+/// Whether the user may use each of `asked` (in `zone`, when given): each lands in `allowed` or `forbidden`, with
+/// the reason (CheckPermissions).
+pub fn check(access: &Access, asked: &[Permission], zone: Option<&str>) -> PermissionReport {
+    let owner = access.groups.contains(&Group::Owner);
+    let mut out = PermissionReport { admin_override: owner, ..PermissionReport::default() };
+    let mut seen: BTreeSet<Permission> = BTreeSet::new();
+    for &p in asked.iter().filter(|&&p| seen.insert(p)) {
+        let reasons = grant_reasons(access, p);
+        let in_zone = |zones: &[Zone]| zone.is_some_and(|q| zones.iter().any(|z| zone_covers(z, q)));
+        let refusal = if owner {
+            None
+        } else if reasons.is_empty() {
+            Some(REASON_NOT_FOUND)
+        } else if access.forbids.iter().any(|f| f.name == p && (f.zones.is_empty() || in_zone(&f.zones))) {
+            Some(REASON_FORBID)
+        } else if zone.is_some() && !access.zones.is_empty() && !in_zone(&access.zones) {
+            Some(REASON_ZONE)
+        } else {
+            None
+        };
+        match refusal {
+            None => out.allowed.push(PermissionLine { name: p, zones: Vec::new(), reasons }),
+            Some(why) => out.forbidden.push(PermissionLine { name: p, zones: Vec::new(), reasons: vec![why] }),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -252,5 +344,45 @@ mod tests {
         assert!(owner.allows(Permission::UserGet));
         assert!(owner.covers(&admin) && !admin.covers(&owner) && !ro.covers(&admin));
         assert!(admin.covers(&grants(&[Group::Default], &[], &[])));
+    }
+
+    fn zone(name: &str, recurse: bool) -> Zone {
+        Zone { zone_name: super::super::values::Text::trusted(name.into()), recurse }
+    }
+
+    #[test]
+    fn report_and_check() {
+        use super::super::values::Forbid;
+        let access = Access {
+            groups: vec![Group::Readonly, Group::Default],
+            permissions: vec![Permission::UserGet, Permission::RecordAdd],
+            zones: vec![zone("example.org", true)],
+            forbids: vec![
+                Forbid { name: Permission::PermissionGet, zones: vec![] },
+                Forbid { name: Permission::RecordAdd, zones: vec![zone("lab.example.org", false)] },
+            ],
+        };
+        let r = report(&access);
+        assert!(!r.admin_override);
+        let names: Vec<&str> = r.allowed.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["UserGet", "UserLogin", "UserChangepw", "GroupGet", "RecordAdd"]);
+        assert_eq!(r.allowed[0].reasons, ["READONLY", "user"]);
+        assert_eq!(r.allowed[0].zones, access.zones);
+        assert_eq!(r.forbidden.len(), 2);
+        let asked = [Permission::RecordAdd, Permission::ZoneGet, Permission::PermissionGet, Permission::RecordAdd];
+        let c = check(&access, &asked, Some("www.example.org"));
+        assert_eq!(c.allowed.iter().map(|l| l.name).collect::<Vec<_>>(), [Permission::RecordAdd]);
+        let refused: Vec<_> = c.forbidden.iter().map(|l| (l.name, l.reasons[0])).collect();
+        assert_eq!(refused, [(Permission::ZoneGet, REASON_NOT_FOUND), (Permission::PermissionGet, REASON_FORBID)]);
+        assert_eq!(
+            check(&access, &[Permission::RecordAdd], Some("lab.example.org")).forbidden[0].reasons,
+            [REASON_FORBID]
+        );
+        assert_eq!(check(&access, &[Permission::RecordAdd], Some("example.net")).forbidden[0].reasons, [REASON_ZONE]);
+        assert_eq!(check(&access, &[Permission::RecordAdd], None).allowed.len(), 1);
+        let owner = Access { groups: vec![Group::Owner], forbids: access.forbids.clone(), ..Access::default() };
+        let o = check(&owner, &[Permission::PermissionGet], Some("x.org"));
+        assert!(o.admin_override && o.forbidden.is_empty() && o.allowed[0].reasons == ["OWNER"]);
+        assert_eq!(report(&owner).allowed.len(), Permission::ALL.len());
     }
 }

@@ -121,6 +121,7 @@ pub fn login(
     let refuse = |store: &dyn Store, record: LoginRecord, audit: &mut super::audit::AuditEntry| {
         let err = DomainError::bad_credentials();
         audit.outcome = Outcome::of(&err);
+        audit.info.clone_from(&err.info);
         store.record_login(&record, audit)?;
         Err(err)
     };

@@ -1,7 +1,7 @@
 //! The storage port: use-case-sized, atomic calls (each write stores its audit record in the same transaction).
 //! SQLite implements it today; PostgreSQL will implement the same trait.
 
-use super::audit::{AuditEntry, JobId};
+use super::audit::{AuditEntry, JobId, JobRecord};
 use super::error::DomainError;
 use super::login_guard::{AccountKey, GuardState};
 use super::session::{SessionId, TokenHash};
@@ -127,4 +127,6 @@ pub trait Store: Send + Sync {
 
     /// A failed state-changing call still leaves its audit record.
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError>;
+    /// The audit record `id` of `customer` with the result recorded beside it; `None` when there is none.
+    fn job(&self, customer: CustomerId, id: JobId) -> Result<Option<JobRecord>, DomainError>;
 }

@@ -1,8 +1,9 @@
 //! User use cases and their rules: escalation, last owner, self-protection, patches, password changes.
 
+use super::access::{AccessItems, ListEdit};
 use super::audit::AuditEntry;
 use super::error::{DomainError, ErrCode};
-use super::permission::{Authorized, Grants, Group, Permission, authorize, gate};
+use super::permission::{Authorized, Grants, Group, Permission, PermissionReport, authorize, check, gate, report};
 use super::session::Caller;
 use super::store::{Change, CustomerFacts, NewUserRecord, Revoke, Search, Store};
 use super::user::{Access, NewUser, Password, Patch, User, UserPatch};
@@ -342,4 +343,85 @@ pub fn change_own_password(
             unlock: false,
         })
     })
+}
+
+/// Add, Set or Remove on one access list (AddUserGroups ... RemoveUserForbids). The caller grants only what it holds,
+/// counting what a lifted forbid or a group hands out; the last owner stays one.
+pub fn edit_access(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::PermissionUpdate>,
+    target: &UserName,
+    edit: ListEdit,
+    items: &AccessItems,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    let now = audit.at;
+    modify(store, caller, target, audit, &mut |user, facts| {
+        let mut access = user.access.edited(edit, items)?;
+        access.groups = normalize_groups(&access.groups);
+        let added_groups: Vec<Group> =
+            access.groups.iter().filter(|g| !user.access.groups.contains(g)).copied().collect();
+        let added_permissions: Vec<Permission> =
+            access.permissions.iter().filter(|p| !user.access.permissions.contains(p)).copied().collect();
+        check_grantable(&caller.grants, &added_groups, &added_permissions)?;
+        if !caller.grants.is_owner() {
+            let (before, after) = (user.access.grants(), access.grants());
+            let handed_out = |p: Permission| after.allows(p) && !before.allows(p) && !caller.grants.allows(p);
+            if let Some(p) = Permission::ALL.iter().find(|&&p| handed_out(p)) {
+                return Err(DomainError::denied(items.field(), format_args!("you cannot grant {}", p.as_str())));
+            }
+        }
+        if user.is_owner() && !access.groups.contains(&Group::Owner) && is_last_owner(user, facts) {
+            return Err(DomainError::illegal("group_name", "the last owner cannot leave OWNER"));
+        }
+        if access == user.access {
+            return Ok(Change::Update {
+                user: Box::new(user.clone()),
+                password_hash: None,
+                revoke: Revoke::None,
+                changed: vec![],
+                unlock: false,
+            });
+        }
+        let next = User { access, ..bumped(user, now) };
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke: Revoke::None,
+            changed: vec![items.field()],
+            unlock: false,
+        })
+    })
+}
+
+/// GetUserPermissions for any user of the caller's customer.
+pub fn user_permissions(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::PermissionGet>,
+    name: &UserName,
+) -> Result<PermissionReport, DomainError> {
+    let user = store.user_by_name(by.caller().customer, name)?.ok_or_else(|| DomainError::not_found("user_name"))?;
+    Ok(report(&user.access))
+}
+
+/// The caller's own access lists, read fresh (the session's grants do not carry zones).
+fn own_access(store: &dyn Store, caller: &Caller) -> Result<Access, DomainError> {
+    let user = store.user_by_id(caller.customer, caller.user_id)?.ok_or_else(|| DomainError::not_found("user_name"))?;
+    Ok(user.access)
+}
+
+/// GetUserPermissions about oneself needs no permission: CheckPermissions answers the same questions.
+pub fn own_permissions(store: &dyn Store, caller: &Caller) -> Result<PermissionReport, DomainError> {
+    Ok(report(&own_access(store, caller)?))
+}
+
+/// CheckPermissions: whether the caller may use each permission (in `zone`, when given).
+pub fn check_own(
+    store: &dyn Store,
+    caller: &Caller,
+    asked: &[Permission],
+    zone: Option<&str>,
+) -> Result<PermissionReport, DomainError> {
+    Ok(check(&own_access(store, caller)?, asked, zone))
 }

@@ -167,10 +167,14 @@ pub async fn handle(
     match outcome {
         Ok(Ok((job, Ok(reply)))) => {
             let mut body = String::with_capacity(2048);
-            let msgs = [Msg::info(reply.info)];
+            // GetJob answers in the frame of the call it reports on.
+            let (job, success, msg) = match reply.replay {
+                Some(r) => (r.job, r.success, r.msg),
+                None => (job, true, Msg::info(reply.info)),
+            };
             let frame =
-                Frame { version, response_element: op.response_element(), ns: NATIVE_NS, job_id: job.0, success: true };
-            write_response(&mut body, frame, &msgs, |out| write_data(out, &reply.data));
+                Frame { version, response_element: op.response_element(), ns: NATIVE_NS, job_id: job.0, success };
+            write_response(&mut body, frame, &[msg], |out| write_data(out, &reply.data));
             Answer { status: 200, content_type: version.content_type(), body }
         }
         Ok(Ok((job, Err(err)))) => failure_answer(op, version, fault_incompat, &err, job),

@@ -4,18 +4,23 @@
 pub mod by_user_name;
 pub mod common;
 pub mod create_user;
+pub mod get_job;
 pub mod get_users;
 pub mod reader;
 pub mod session_login;
 pub mod session_token;
 pub mod update_user;
 pub mod update_user_password;
+pub mod user_access;
 pub mod user_data;
+pub mod user_permissions;
 
+use crate::domain::permission::{Permission, PermissionReport};
 use crate::domain::user::{InputRules, NewUser, Password, UserPatch};
 use crate::domain::values::{CustomerName, UserName};
 use crate::soap::xml::{Elem, Ns, XmlReader};
 use reader::{DecodeError, Field};
+use user_access::AccessRequest;
 
 macro_rules! operations {
     ($($op:ident),* $(,)?) => {
@@ -51,6 +56,21 @@ operations!(
     UnblockUser,
     DeleteUser,
     UpdateUserPassword,
+    AddUserGroups,
+    SetUserGroups,
+    RemoveUserGroups,
+    AddUserZones,
+    SetUserZones,
+    RemoveUserZones,
+    AddUserPermissions,
+    SetUserPermissions,
+    RemoveUserPermissions,
+    AddUserForbids,
+    SetUserForbids,
+    RemoveUserForbids,
+    GetUserPermissions,
+    CheckPermissions,
+    GetJob,
 );
 
 impl Operation {
@@ -81,6 +101,21 @@ impl Operation {
             Operation::GetUsers => get_users::FIELDS,
             Operation::UpdateUser => update_user::FIELDS,
             Operation::UpdateUserPassword => update_user_password::FIELDS,
+            Operation::AddUserGroups
+            | Operation::SetUserGroups
+            | Operation::RemoveUserGroups
+            | Operation::AddUserZones
+            | Operation::SetUserZones
+            | Operation::RemoveUserZones
+            | Operation::AddUserPermissions
+            | Operation::SetUserPermissions
+            | Operation::RemoveUserPermissions
+            | Operation::AddUserForbids
+            | Operation::SetUserForbids
+            | Operation::RemoveUserForbids => user_access::shape(self).map_or(&[], |(_, list)| list.fields()),
+            Operation::GetUserPermissions => user_permissions::GET_FIELDS,
+            Operation::CheckPermissions => user_permissions::CHECK_FIELDS,
+            Operation::GetJob => get_job::FIELDS,
         }
     }
 }
@@ -100,6 +135,21 @@ pub enum Request {
     UnblockUser { token: String, user_name: UserName },
     DeleteUser { token: String, user_name: UserName },
     UpdateUserPassword { token: String, old_password: String, password: Password },
+    AddUserGroups(AccessRequest),
+    SetUserGroups(AccessRequest),
+    RemoveUserGroups(AccessRequest),
+    AddUserZones(AccessRequest),
+    SetUserZones(AccessRequest),
+    RemoveUserZones(AccessRequest),
+    AddUserPermissions(AccessRequest),
+    SetUserPermissions(AccessRequest),
+    RemoveUserPermissions(AccessRequest),
+    AddUserForbids(AccessRequest),
+    SetUserForbids(AccessRequest),
+    RemoveUserForbids(AccessRequest),
+    GetUserPermissions { token: String, user_name: Option<UserName> },
+    CheckPermissions { token: String, permissions: Vec<Permission>, zone_name: Option<String> },
+    GetJob { token: String, job: crate::domain::audit::JobId },
 }
 
 impl Request {
@@ -145,6 +195,21 @@ pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRu
             by_user_name::decode(&fields).map(|(token, user_name)| Request::DeleteUser { token, user_name })
         }
         Operation::UpdateUserPassword => update_user_password::decode(&fields, rules),
+        Operation::AddUserGroups
+        | Operation::SetUserGroups
+        | Operation::RemoveUserGroups
+        | Operation::AddUserZones
+        | Operation::SetUserZones
+        | Operation::RemoveUserZones
+        | Operation::AddUserPermissions
+        | Operation::SetUserPermissions
+        | Operation::RemoveUserPermissions
+        | Operation::AddUserForbids
+        | Operation::SetUserForbids
+        | Operation::RemoveUserForbids => user_access::decode(&fields, op),
+        Operation::GetUserPermissions => user_permissions::decode_get(&fields),
+        Operation::CheckPermissions => user_permissions::decode_check(&fields),
+        Operation::GetJob => get_job::decode(&fields),
     };
     typed
         .map(|request| Decoded { request, fault_incompat })
@@ -155,9 +220,15 @@ pub fn decode(op: Operation, elem: &Elem, r: &mut XmlReader<'_>, rules: &InputRu
 #[derive(Debug)]
 pub enum Data {
     None,
-    Login { token: String, version: &'static str },
+    Login {
+        token: String,
+        version: &'static str,
+    },
     User(Box<crate::domain::user::User>),
     Users(Vec<crate::domain::user::User>),
+    Permissions(Box<PermissionReport>),
+    /// GetJob's recorded user, written with its xsi:type (the element is xsd:anyType).
+    TypedUser(Box<crate::domain::user::User>),
 }
 
 /// Writes the `data` part of a response.
@@ -173,5 +244,7 @@ pub fn write_data(out: &mut String, data: &Data) {
         }
         Data::User(u) => user_data::write(out, u),
         Data::Users(us) => us.iter().for_each(|u| user_data::write(out, u)),
+        Data::Permissions(r) => user_permissions::write(out, r),
+        Data::TypedUser(u) => user_data::write_typed(out, u),
     }
 }

@@ -15,6 +15,17 @@ fn zone(out: &mut String, z: &Zone) {
 /// Writes `<data>...</data>` for one user.
 pub fn write(out: &mut String, u: &User) {
     open(out, "data");
+    fields(out, u);
+}
+
+/// Writes `<data xsi:type="tns:UserData">...</data>`, for an `xsd:anyType` data element (GetJob).
+pub fn write_typed(out: &mut String, u: &User) {
+    out.push_str("<data xsi:type=\"tns:UserData\">");
+    fields(out, u);
+}
+
+/// The children of UserData and the closing tag.
+fn fields(out: &mut String, u: &User) {
     elem(out, "user_name", u.user_name.as_str());
     elem_int(out, "user_id", u.id.0);
     elem(out, "uid", &u.uid);

@@ -8,12 +8,12 @@ use crate::messages::{Data, Operation};
 
 pub fn run(ctx: &Ctx<'_>, token: &str, new: NewUser) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
-    let audit = ctx.audit(Some(&caller), Operation::CreateUser, new.user_name.as_str());
+    let audit = ctx.audit(Some(&caller), Operation::CreateUser, new.user_name.as_str(), "create: User created");
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserAdd>(&caller)?;
         let uid = crate::auth::token::generate_uid().map_err(|_| DomainError::internal())?;
         audit.changed = vec!["user_name", "password"];
         let user = users::create(ctx.app.store.as_ref(), &by, new, &|p| super::hash(ctx, p), uid, audit)?;
-        Ok(Reply::new(Data::User(Box::new(user)), "create: User created"))
+        Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

@@ -8,10 +8,10 @@ use crate::messages::{Data, Operation};
 
 pub fn run(ctx: &Ctx<'_>, token: &str, name: &UserName) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
-    let audit = ctx.audit(Some(&caller), Operation::DeleteUser, name.as_str());
+    let audit = ctx.audit(Some(&caller), Operation::DeleteUser, name.as_str(), "delete: User deleted");
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserDelete>(&caller)?;
         users::delete(ctx.app.store.as_ref(), &by, name, audit)?;
-        Ok(Reply::new(Data::None, "delete: User deleted"))
+        Ok(Reply::new(Data::None, audit.info.clone()))
     })
 }

@@ -1,24 +1,41 @@
 //! Operations: authenticate the token, authorize, turn the message into a domain call, and the result into data.
 //! `dispatch` is one exhaustive match; each operation lives in its own file.
 
+mod add_user_forbids;
+mod add_user_groups;
+mod add_user_permissions;
+mod add_user_zones;
 mod block_user;
+mod check_permissions;
 mod create_user;
 mod delete_user;
+mod get_job;
 mod get_user;
+mod get_user_permissions;
 mod get_users;
+mod remove_user_forbids;
+mod remove_user_groups;
+mod remove_user_permissions;
+mod remove_user_zones;
 mod session_is_alive;
 mod session_keep_alive;
 mod session_login;
 mod session_logout;
+mod set_user_forbids;
+mod set_user_groups;
+mod set_user_permissions;
+mod set_user_zones;
 mod unblock_user;
 mod update_user;
 mod update_user_password;
+mod user_access;
 
 use crate::app::App;
 use crate::domain::audit::{AuditEntry, JobId, Outcome, RequestMeta};
 use crate::domain::session::{Caller, authenticate};
 use crate::domain::values::Timestamp;
 use crate::domain::{DomainError, ErrCode};
+use crate::messages::common::Msg;
 use crate::messages::{Data, Operation, Request};
 
 /// Everything an operation knows about the request besides its message.
@@ -33,11 +50,20 @@ pub struct Ctx<'a> {
 pub struct Reply {
     pub data: Data,
     pub info: String,
+    /// GetJob answers with another call's job id, status and message instead of its own.
+    pub replay: Option<Replay>,
+}
+
+/// The frame of an earlier call, as GetJob replays it.
+pub struct Replay {
+    pub job: JobId,
+    pub success: bool,
+    pub msg: Msg,
 }
 
 impl Reply {
     fn new(data: Data, info: impl Into<String>) -> Self {
-        Reply { data, info: info.into() }
+        Reply { data, info: info.into(), replay: None }
     }
 }
 
@@ -47,7 +73,8 @@ impl Ctx<'_> {
         authenticate(self.app.store.as_ref(), &hash, self.app.policy.session, self.now, keep_alive)
     }
 
-    fn audit(&self, caller: Option<&Caller>, op: Operation, target: &str) -> AuditEntry {
+    /// The audit record of a state-changing call; `info` is its success message, which GetJob answers later.
+    fn audit(&self, caller: Option<&Caller>, op: Operation, target: &str, info: &str) -> AuditEntry {
         AuditEntry {
             job: self.job,
             at: self.now,
@@ -60,6 +87,7 @@ impl Ctx<'_> {
             changed: Vec::new(),
             client_addr: self.meta.client_addr.clone(),
             correlation_id: self.meta.correlation_id.clone(),
+            info: info.to_owned(),
         }
     }
 
@@ -72,6 +100,7 @@ impl Ctx<'_> {
         step(&mut audit).inspect_err(|err| {
             audit.outcome = Outcome::of(err);
             audit.changed.clear();
+            audit.info.clone_from(&err.info);
             if let Err(e) = self.app.store.record_audit(&audit) {
                 tracing::error!(job_id = self.job.0, error = %e, "could not record a failure audit");
             }
@@ -98,6 +127,23 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::UpdateUserPassword { token, old_password, password } => {
             update_user_password::run(ctx, &token, &old_password, &password)
         }
+        Request::AddUserGroups(r) => add_user_groups::run(ctx, r),
+        Request::SetUserGroups(r) => set_user_groups::run(ctx, r),
+        Request::RemoveUserGroups(r) => remove_user_groups::run(ctx, r),
+        Request::AddUserZones(r) => add_user_zones::run(ctx, r),
+        Request::SetUserZones(r) => set_user_zones::run(ctx, r),
+        Request::RemoveUserZones(r) => remove_user_zones::run(ctx, r),
+        Request::AddUserPermissions(r) => add_user_permissions::run(ctx, r),
+        Request::SetUserPermissions(r) => set_user_permissions::run(ctx, r),
+        Request::RemoveUserPermissions(r) => remove_user_permissions::run(ctx, r),
+        Request::AddUserForbids(r) => add_user_forbids::run(ctx, r),
+        Request::SetUserForbids(r) => set_user_forbids::run(ctx, r),
+        Request::RemoveUserForbids(r) => remove_user_forbids::run(ctx, r),
+        Request::GetUserPermissions { token, user_name } => get_user_permissions::run(ctx, &token, user_name.as_ref()),
+        Request::CheckPermissions { token, permissions, zone_name } => {
+            check_permissions::run(ctx, &token, &permissions, zone_name.as_deref())
+        }
+        Request::GetJob { token, job } => get_job::run(ctx, &token, job),
     };
     if let Err(e) = &result
         && e.code == ErrCode::InternalError

@@ -20,7 +20,7 @@ pub fn run(ctx: &Ctx<'_>, customer: &CustomerName, user_name: &UserName, passwor
         return Err(DomainError::too_many_logins());
     }
     let (token, token_hash) = crate::auth::token::generate().map_err(|_| DomainError::internal())?;
-    let mut audit = ctx.audit(None, Operation::SessionLogin, user_name.as_str());
+    let mut audit = ctx.audit(None, Operation::SessionLogin, user_name.as_str(), "login: Login successful");
     audit.actor_name = user_name.to_string();
     let hasher = &ctx.app.hasher;
     let verify = |stored: Option<&str>| hasher.verify(password, stored);
@@ -39,5 +39,5 @@ pub fn run(ctx: &Ctx<'_>, customer: &CustomerName, user_name: &UserName, passwor
             tracing::warn!(job_id = ctx.job.0, customer = customer.as_str(), user = %user_name, "login: account locked");
         }
     })?;
-    Ok(Reply::new(Data::Login { token, version: env!("CARGO_PKG_VERSION") }, "login: Login successful"))
+    Ok(Reply::new(Data::Login { token, version: env!("CARGO_PKG_VERSION") }, audit.info))
 }

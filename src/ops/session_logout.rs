@@ -6,7 +6,8 @@ use crate::messages::{Data, Operation};
 
 pub fn run(ctx: &Ctx<'_>, token: &str) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
-    let audit = ctx.audit(Some(&caller), Operation::SessionLogout, caller.user_name.as_str());
+    let audit =
+        ctx.audit(Some(&caller), Operation::SessionLogout, caller.user_name.as_str(), "logout: Logout successful");
     ctx.app.store.logout(caller.session, &audit)?;
-    Ok(Reply::new(Data::None, "logout: Logout successful"))
+    Ok(Reply::new(Data::None, audit.info))
 }

@@ -8,10 +8,10 @@ use crate::messages::{Data, Operation};
 
 pub fn run(ctx: &Ctx<'_>, token: &str, name: &UserName) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
-    let audit = ctx.audit(Some(&caller), Operation::UnblockUser, name.as_str());
+    let audit = ctx.audit(Some(&caller), Operation::UnblockUser, name.as_str(), "unblock: User unblocked");
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserUnblock>(&caller)?;
         let user = users::unblock(ctx.app.store.as_ref(), &by, name, audit)?;
-        Ok(Reply::new(Data::User(Box::new(user)), "unblock: User unblocked"))
+        Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

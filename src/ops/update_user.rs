@@ -9,10 +9,10 @@ use crate::messages::{Data, Operation};
 
 pub fn run(ctx: &Ctx<'_>, token: &str, name: &UserName, patch: UserPatch) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
-    let audit = ctx.audit(Some(&caller), Operation::UpdateUser, name.as_str());
+    let audit = ctx.audit(Some(&caller), Operation::UpdateUser, name.as_str(), "update: User updated");
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserUpdate>(&caller)?;
         let user = users::update(ctx.app.store.as_ref(), &by, name, patch, &|p| super::hash(ctx, p), audit)?;
-        Ok(Reply::new(Data::User(Box::new(user)), "update: User updated"))
+        Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

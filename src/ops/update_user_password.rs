@@ -8,7 +8,12 @@ use crate::messages::{Data, Operation};
 
 pub fn run(ctx: &Ctx<'_>, token: &str, old_password: &str, password: &Password) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
-    let audit = ctx.audit(Some(&caller), Operation::UpdateUserPassword, caller.user_name.as_str());
+    let audit = ctx.audit(
+        Some(&caller),
+        Operation::UpdateUserPassword,
+        caller.user_name.as_str(),
+        "password: Password changed",
+    );
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserChangepw>(&caller)?;
         let verify = |stored: &str| ctx.app.hasher.verify(old_password, Some(stored));
@@ -20,6 +25,6 @@ pub fn run(ctx: &Ctx<'_>, token: &str, old_password: &str, password: &Password) 
             &|p| super::hash(ctx, p),
             audit,
         )?;
-        Ok(Reply::new(Data::User(Box::new(user)), "password: Password changed"))
+        Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

@@ -434,3 +434,75 @@ class SearchLimitScenarios:
         resp = self.svc.GetUsers(token=self.owner_token, search=self.uname("many-1"))
         self.assert_success(resp, "GetUsers under the limit")
         self.assertEqual(user_names(resp), [self.uname("many-1")], "GetUsers under the limit")
+
+
+class AccessScenarios:
+    """The access-list operations, the permission report, CheckPermissions and GetJob, through the client's types."""
+
+    def names(self, entries):
+        return [e.name for e in as_list(entries)]
+
+    def test_access_lists_add_set_remove(self):
+        name = self.uname("lists")
+        self.create_user(name)
+        resp = self.svc.AddUserGroups(token=self.owner_token, user_name=name, group_name=["ADMIN", "READONLY"])
+        self.assert_success(resp, "AddUserGroups")
+        self.assertEqual(as_list(resp.data.group_name), ["DEFAULT", "ADMIN", "READONLY"], "AddUserGroups reply")
+        resp = self.svc.RemoveUserGroups(token=self.owner_token, user_name=name, group_name=["READONLY"])
+        self.assertEqual(as_list(resp.data.group_name), ["DEFAULT", "ADMIN"], "RemoveUserGroups reply")
+        resp = self.svc.AddUserZones(token=self.owner_token, user_name=name, zone=[self.zone("example.org", "N")])
+        self.assert_success(resp, "AddUserZones")
+        resp = self.svc.SetUserPermissions(token=self.owner_token, user_name=name, permission=["ZoneGet", "RecordGet"])
+        self.assertEqual(as_list(resp.data.permission), ["ZoneGet", "RecordGet"], "SetUserPermissions reply")
+        forbid = self.forbid("RecordAdd", [self.zone("lab.example.org")])
+        self.assert_success(self.svc.AddUserForbids(token=self.owner_token, user_name=name, forbid=[forbid]), "AddUserForbids")
+        got = self.get_user(name)
+        self.assertEqual([(z.zone_name, z.recurse) for z in as_list(got.zone)], [("example.org", "N")], "zone")
+        self.assertEqual(self.names(got.forbid), ["RecordAdd"], "forbid")
+        self.assertEqual(got.version, 6, "each change bumps the version")
+        resp = self.svc.SetUserPermissions(token=self.owner_token, user_name=name)
+        self.assertEqual(as_list(field(resp.data, "permission")), [], "SetUserPermissions() empties the list")
+
+    def test_access_list_failures(self):
+        self.assert_fails_both_ways(
+            self.svc.AddUserGroups, "INVALID_DATA", "group_name: unknown group WIZARD",
+            token=self.owner_token, user_name=OWNER, group_name=["WIZARD"],
+        )
+        self.assert_fails_both_ways(
+            self.svc.RemoveUserGroups, "ILLEGAL_OPERATION", "group_name:",
+            token=self.owner_token, user_name=OWNER, group_name=["OWNER"],
+        )
+
+    def test_permission_report_and_check(self):
+        name = self.uname("report")
+        self.create_user(name, group_name=["READONLY"], permission=["RecordAdd"], zone=[self.zone("example.org")])
+        resp = self.svc.GetUserPermissions(token=self.owner_token, user_name=name)
+        self.assert_success(resp, "GetUserPermissions")
+        self.assertIs(resp.data.admin_override, False, "admin_override")
+        allowed = {e.name: as_list(e.reason) for e in as_list(resp.data.allowed)}
+        self.assertEqual(allowed["UserGet"], ["READONLY"], "UserGet reason")
+        self.assertEqual(allowed["RecordAdd"], ["user"], "RecordAdd reason")
+        self.assertNotIn("UserAdd", allowed)
+        token = self.login(name, PASSWORD)
+        resp = self.svc.CheckPermissions(token=token, permission=["RecordAdd", "UserAdd"], zone_name="www.example.org")
+        self.assert_success(resp, "CheckPermissions")
+        self.assertEqual(self.names(resp.data.allowed), ["RecordAdd"], "allowed")
+        self.assertEqual(self.names(resp.data.forbidden), ["UserAdd"], "forbidden")
+        self.assertEqual(as_list(resp.data.forbidden[0].reason), ["permission not found"], "reason")
+        resp = self.svc.GetUserPermissions(token=self.owner_token)
+        self.assertIs(resp.data.admin_override, True, "the owner's own report")
+
+    def test_get_job_replays_an_earlier_call(self):
+        name = self.uname("job")
+        self.create_user(name)
+        done = self.svc.AddUserPermissions(token=self.owner_token, user_name=name, permission=["ZoneGet"])
+        resp = self.svc.GetJob(token=self.owner_token, job_id=done.job_id)
+        self.assert_success(resp, "GetJob")
+        self.assertEqual(resp.job_id, done.job_id, "GetJob answers under the job's own id")
+        self.assertEqual(resp.msgs[0].info, "update: permission added", "the job's message")
+        self.assertEqual(resp.data.user_name, name, "the job's user (xsi:type tns:UserData)")
+        self.assertEqual(as_list(resp.data.permission), ["ZoneGet"], "the job's user")
+        read = self.svc.GetUser(token=self.owner_token, user_name=name)
+        self.assert_fails_both_ways(
+            self.svc.GetJob, "NOT_FOUND", "job_id: no such job", token=self.owner_token, job_id=read.job_id
+        )

@@ -118,5 +118,9 @@ class SearchLimitTest(scenarios.SearchLimitScenarios, SudsCase):
     pass
 
 
+class AccessTest(scenarios.AccessScenarios, SudsCase):
+    pass
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -103,5 +103,9 @@ class SearchLimitTest(scenarios.SearchLimitScenarios, ZeepCase):
     pass
 
 
+class AccessTest(scenarios.AccessScenarios, ZeepCase):
+    pass
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -65,7 +65,8 @@ def read_xml(path: Path) -> tuple[etree._Element, str | None]:
     first = LEADING_COMMENT.match(text)
     note = first.group(0).strip() if first else None
     text = text[first.end():] if first else text
-    text = PLACEHOLDER.sub(lambda m: f"dummy-{m.group(1)}", text)
+    # Job ids ({{..._job}}) are xsd:long; the other placeholders are strings.
+    text = PLACEHOLDER.sub(lambda m: "1" if m.group(1).endswith("_job") else f"dummy-{m.group(1)}", text)
     try:
         return etree.fromstring(text.encode("utf-8"), PARSER), note
     except etree.XMLSyntaxError as e:

@@ -112,23 +112,34 @@ async fn seed() -> Template {
     let owner = app.owner_token().await;
     let alice = "<group_name>READONLY</group_name><nickname>Alice</nickname><first_name>Alice</first_name><last_name>Liddell</last_name><email>alice@example.org</email><organization>Wonderland</organization><phone>+1 603 555 0100</phone>";
     let bob = "<group_name>ADMIN</group_name><permission>UserGet</permission><nickname>Bob</nickname><first_name>Bob</first_name><last_name>Builder</last_name><email>bob@example.org</email><organization>Builders</organization><city>Boston</city>";
+    let mut jobs = Vec::new();
     for (name, pw, extra) in [("alice", "alicepass1", alice), ("bob", "bobpass12", bob)] {
         let c = format!("<token>{owner}</token><user_name>{name}</user_name><password>{pw}</password>{extra}");
         let r = app.call("CreateUser", &c).await;
         assert!(r.is_success(), "seed {name}: {}", r.body);
+        jobs.push(r.field("job_id").expect("job id"));
     }
+    // Jobs for GetJob's cases: a failed call, a read, a login (whose token is never recorded).
+    let failed = app.call("BlockUser", &format!("<token>{owner}</token><user_name>owner</user_name>")).await;
+    let read = app.call("GetUser", &format!("<token>{owner}</token><user_name>alice</user_name>")).await;
+    let login = app.login("default", "alice", "alicepass1").await;
     let store = usergate::open_store(&crate::helpers::settings(&app.dir)).expect("store");
     let hasher = usergate::auth::password::PasswordHasher::new(1).expect("hasher");
     usergate::admin::create_owner(&store, &hasher, target("other", "carol", "carolpass1")).expect("carol");
     let dead = app.owner_token().await;
     assert!(app.call("SessionLogout", &format!("<token>{dead}</token>")).await.is_success());
-    let tokens = vec![
+    let mut tokens = vec![
         ("owner_token", owner),
         ("alice_token", app.token("default", "alice", "alicepass1").await),
         ("bob_token", app.token("default", "bob", "bobpass12").await),
-        ("carol_token", app.token("other", "carol", "carolpass1").await),
         ("dead_token", dead),
     ];
+    let carol = app.login("other", "carol", "carolpass1").await;
+    let job = |r: &crate::helpers::Resp| r.field("job_id").expect("job id");
+    tokens.push(("carol_token", carol.field("token").expect("carol's token")));
+    tokens.push(("create_alice_job", jobs[0].clone()));
+    tokens.extend([("failed_job", job(&failed)), ("read_job", job(&read)), ("login_job", job(&login))]);
+    tokens.push(("carol_login_job", job(&carol)));
     Template { dir: app.stop().await, tokens }
 }
 

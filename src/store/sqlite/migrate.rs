@@ -5,8 +5,11 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::error::StoreError;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`. Append only: a released file never changes.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_login_guard.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_login_guard.sql"),
+    include_str!("migrations/0003_jobs.sql"),
+];
 
 pub(super) fn latest() -> i64 {
     // A handful of files: the length always fits.

@@ -8,6 +8,7 @@ mod queries;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod user_view;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -18,7 +19,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use error::StoreError;
 
-use crate::domain::audit::{AuditEntry, JobId};
+use crate::domain::audit::{AuditEntry, JobId, JobRecord};
 use crate::domain::error::DomainError;
 use crate::domain::login_guard::{AccountKey, GuardState};
 use crate::domain::session::{SessionId, TokenHash};
@@ -153,7 +154,7 @@ impl SqliteStore {
             match decide(&user, facts).map_err(StoreError::Rejected)? {
                 Change::Delete => {
                     queries::delete_user(tx, user.id)?;
-                    queries::insert_audit(tx, audit)?;
+                    queries::insert_audit(tx, audit, None)?;
                     Ok(Some(user))
                 }
                 Change::Update { user: new, password_hash, revoke, changed, unlock } => {
@@ -188,7 +189,7 @@ impl SqliteStore {
                     }
                     queries::revoke_sessions(tx, new.id, revoke)?;
                     audit.changed = changed;
-                    queries::insert_audit(tx, audit)?;
+                    queries::insert_audit(tx, audit, Some(&new))?;
                     Ok(Some(new))
                 }
             }
@@ -280,12 +281,11 @@ impl Store for SqliteStore {
             last_login_at: None,
             version: 1,
         };
-        user.id = self.write(|tx| {
-            let id = queries::insert_user(tx, &user, &new.password_hash)?;
-            queries::write_access(tx, id, &user.access, false)?;
+        self.write(|tx| {
+            user.id = queries::insert_user(tx, &user, &new.password_hash)?;
+            queries::write_access(tx, user.id, &user.access, false)?;
             queries::forget_login_guard(tx, user.customer, &user.user_name.key())?;
-            queries::insert_audit(tx, audit)?;
-            Ok(id)
+            queries::insert_audit(tx, audit, Some(&user))
         })?;
         Ok(user)
     }
@@ -305,7 +305,7 @@ impl Store for SqliteStore {
             queries::reset_password(tx, id, password_hash, audit.at)?;
             queries::unlock_user(tx, id)?;
             queries::revoke_sessions(tx, id, Revoke::All)?;
-            queries::insert_audit(tx, audit)
+            queries::insert_audit(tx, audit, None)
         })?)
     }
 
@@ -326,7 +326,7 @@ impl Store for SqliteStore {
                 }
                 LoginRecord::Refused => {}
             }
-            queries::insert_audit(tx, audit)
+            queries::insert_audit(tx, audit, None)
         })?)
     }
 
@@ -345,11 +345,15 @@ impl Store for SqliteStore {
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError> {
         Ok(self.write(|tx| {
             queries::delete_session(tx, id)?;
-            queries::insert_audit(tx, audit)
+            queries::insert_audit(tx, audit, None)
         })?)
     }
 
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError> {
-        Ok(self.write(|tx| queries::insert_audit(tx, audit))?)
+        Ok(self.write(|tx| queries::insert_audit(tx, audit, None))?)
+    }
+
+    fn job(&self, customer: CustomerId, id: JobId) -> Result<Option<JobRecord>, DomainError> {
+        Ok(self.read(|c| queries::job(c, customer, id))?)
     }
 }

@@ -9,7 +9,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::error::StoreError;
 use super::rows::{self, SEARCH_MATCH, USER_SQL};
-use crate::domain::audit::AuditEntry;
+use super::user_view;
+use crate::domain::audit::{AuditEntry, JobId, JobRecord, Outcome};
 use crate::domain::login_guard::{AccountKey, GuardState};
 use crate::domain::permission::Group;
 use crate::domain::session::{SessionId, TokenHash};
@@ -519,7 +520,9 @@ pub(super) fn revoke_sessions(conn: &Connection, user: UserId, revoke: Revoke) -
 
 // ---- audit and job ids
 
-pub(super) fn insert_audit(conn: &Connection, a: &AuditEntry) -> Result<(), StoreError> {
+/// The audit record and, beside it, what GetJob answers: the info and the user the call answered with (`None` when
+/// it answered none or its answer held a secret).
+pub(super) fn insert_audit(conn: &Connection, a: &AuditEntry, answered: Option<&User>) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO audit (id, at, customer_id, actor_id, actor_name, operation, target, outcome, changed, \
          client_addr, correlation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -537,7 +540,40 @@ pub(super) fn insert_audit(conn: &Connection, a: &AuditEntry) -> Result<(), Stor
         a.client_addr,
         a.correlation_id,
     ])?;
+    let view = answered.map(user_view::to_json).transpose()?;
+    conn.prepare_cached("INSERT INTO job_results (job_id, info, user_view) VALUES (?1, ?2, ?3)")?
+        .execute(params![a.job.0, a.info, view])?;
     Ok(())
+}
+
+/// A customer's audit record with its recorded result (absent for records older than results).
+pub(super) fn job(conn: &Connection, customer: CustomerId, id: JobId) -> Result<Option<JobRecord>, StoreError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT a.actor_id, a.operation, a.outcome, r.info, r.user_view FROM audit a \
+             LEFT JOIN job_results r ON r.job_id = a.id WHERE a.id = ?1 AND a.customer_id = ?2",
+        )?
+        .query_row(params![id.0, customer.0], |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((actor, operation, outcome, info, view)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(JobRecord {
+        job: id,
+        actor: actor.map(UserId),
+        operation,
+        outcome: Outcome::parse(&outcome),
+        info,
+        user: view.map(|v| user_view::from_json(customer, &v)).transpose()?,
+    }))
 }
 
 /// The highest job id that may already have been handed out: the reserved ceiling or the newest audit record.

@@ -95,6 +95,7 @@ fn audit(store: &SqliteStore, operation: &'static str) -> AuditEntry {
         changed: Vec::new(),
         client_addr: "127.0.0.1".into(),
         correlation_id: "corr".into(),
+        info: format!("{operation}: done"),
     }
 }
 
@@ -677,4 +678,35 @@ fn hot_read_statements_are_not_prepared_again_on_every_run() {
             assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "{sql}");
         }
     }
+}
+
+#[test]
+fn job_results_keep_the_answered_user_and_no_secret() {
+    let f = fixture();
+    let access = Access {
+        groups: vec![Group::Admin, Group::Default],
+        permissions: vec![Permission::UserGet],
+        zones: vec![zone("example.org", false)],
+        forbids: vec![Forbid { name: Permission::RecordAdd, zones: vec![zone("lab.example.org", true)] }],
+    };
+    let a = AuditEntry { customer: Some(f.customer), ..audit(&f.store, "CreateUser") };
+    let user = f.store.insert_user(&record(f.customer, "jobber", "Jo", "jo@example.org", access), &a).unwrap();
+    let job = f.store.job(f.customer, a.job).unwrap().unwrap();
+    assert_eq!(job.user.as_ref(), Some(&user));
+    assert_eq!(
+        (job.info.as_deref(), job.outcome.clone(), job.operation.as_str()),
+        (Some("CreateUser: done"), Outcome::Success, "CreateUser")
+    );
+    assert!(f.store.job(CustomerId(f.customer.0 + 1), a.job).unwrap().is_none(), "another customer's job");
+    let failed = AuditEntry {
+        customer: Some(f.customer),
+        outcome: Outcome::Failure(ErrCode::PermissionDenied.as_str()),
+        info: "permission: UserAdd is required".into(),
+        ..audit(&f.store, "CreateUser")
+    };
+    f.store.record_audit(&failed).unwrap();
+    let job = f.store.job(f.customer, failed.job).unwrap().unwrap();
+    assert_eq!((job.err_cd(), job.user), (Some("PERMISSION_DENIED"), None));
+    let kept: String = f.raw().query_row("SELECT group_concat(user_view) FROM job_results", [], |r| r.get(0)).unwrap();
+    assert!(!kept.contains("argon2") && !kept.contains("correct horse"), "{kept}");
 }

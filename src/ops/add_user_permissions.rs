@@ -1,0 +1,10 @@
+//! AddUserPermissions: PermissionUpdate; grants permissions the caller holds itself.
+
+use super::{Ctx, Reply};
+use crate::domain::DomainError;
+use crate::messages::Operation;
+use crate::messages::user_access::AccessRequest;
+
+pub fn run(ctx: &Ctx<'_>, r: AccessRequest) -> Result<Reply, DomainError> {
+    super::user_access::run(ctx, Operation::AddUserPermissions, r)
+}

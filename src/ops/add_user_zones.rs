@@ -1,0 +1,10 @@
+//! AddUserZones: PermissionUpdate; adds zones to a user, or changes `recurse` of a zone it has.
+
+use super::{Ctx, Reply};
+use crate::domain::DomainError;
+use crate::messages::Operation;
+use crate::messages::user_access::AccessRequest;
+
+pub fn run(ctx: &Ctx<'_>, r: AccessRequest) -> Result<Reply, DomainError> {
+    super::user_access::run(ctx, Operation::AddUserZones, r)
+}

@@ -1,0 +1,10 @@
+//! SetUserPermissions: PermissionUpdate; replaces a user's own permissions; new ones must be the caller's.
+
+use super::{Ctx, Reply};
+use crate::domain::DomainError;
+use crate::messages::Operation;
+use crate::messages::user_access::AccessRequest;
+
+pub fn run(ctx: &Ctx<'_>, r: AccessRequest) -> Result<Reply, DomainError> {
+    super::user_access::run(ctx, Operation::SetUserPermissions, r)
+}
