@@ -68,7 +68,42 @@ const MATRIX: &[Row] = &[
     row("DeleteUser", Some("UserDelete"), [Pass, Pass, DENIED, NOT_FOUND, ILLEGAL]),
     // The caller's own password only: every role changes its own.
     row("UpdateUserPassword", Some("UserChangepw"), [Pass, Pass, DENIED, Pass, Pass]),
+    // Access lists: PermissionUpdate, on a user the caller may manage, granting only what the caller holds.
+    row("AddUserGroups", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("SetUserGroups", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("RemoveUserGroups", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("AddUserZones", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("SetUserZones", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("RemoveUserZones", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("AddUserPermissions", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("SetUserPermissions", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("RemoveUserPermissions", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("AddUserForbids", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("SetUserForbids", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    row("RemoveUserForbids", Some("PermissionUpdate"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    // Another user's report needs PermissionGet; one's own needs nothing.
+    row("GetUserPermissions", Some("PermissionGet"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    // About the caller itself: no gate.
+    row("CheckPermissions", None, [Pass, Pass, Pass, Pass, Pass]),
+    // Any job of the caller's customer (the user data only to its actor or with UserGet, which get_job.rs tests); the
+    // target is the job that created the target user, and for "self" the one that created the caller.
+    row("GetJob", None, [Pass, Pass, Pass, NOT_FOUND, Pass]),
 ];
+
+/// The one list item each access-list operation sends: values every caller here may grant, so that the cell is
+/// about the gate and the target, not about escalation (tests/it/escalation.rs and user_lists.rs cover that).
+fn access_item(op: &str) -> Option<&'static str> {
+    let list = op.strip_prefix("Add").or_else(|| op.strip_prefix("Set")).or_else(|| op.strip_prefix("Remove"))?;
+    Some(match list {
+        // DEFAULT can be added and set (it is there already) but never removed; READONLY is not there to remove.
+        "UserGroups" if op.starts_with("Remove") => "<group_name>READONLY</group_name>",
+        "UserGroups" => "<group_name>DEFAULT</group_name>",
+        "UserZones" => "<zone><zone_name>example.org</zone_name></zone>",
+        "UserPermissions" => "<permission>PermissionUpdate</permission>",
+        "UserForbids" => "<forbid><name>UserGet</name></forbid>",
+        _ => return None,
+    })
+}
 
 /// Permissions every user has through the DEFAULT group: "without" needs a forbid for them.
 const DEFAULT_GRANTS: &[&str] = &["UserLogin", "UserChangepw"];
@@ -89,7 +124,7 @@ fn the_matrix_covers_every_wsdl_operation() {
 struct Caller {
     customer: &'static str,
     name: String,
-    password: &'static str,
+    password: String,
 }
 
 #[tokio::test]
@@ -106,18 +141,29 @@ async fn every_operation_against_every_kind_of_caller() {
         let hasher = usergate::auth::password::PasswordHasher::new(1).unwrap();
         usergate::admin::create_owner(&store, &hasher, crate::helpers::target("other", "stranger", PW)).unwrap();
     }
+    // The callers that live across cells, with their passwords: UpdateUserPassword changes them, and later cells log
+    // in with the new one.
+    let mut passwords =
+        std::collections::HashMap::from([("owner", OWNER_PASSWORD.to_owned()), ("stranger", PW.into())]);
     let mut failures = Vec::new();
     for (i, r) in MATRIX.iter().enumerate() {
         for (role, expected) in ROLES.iter().zip(r.expect) {
             let target = format!("t{i}{}", *role as u8);
             // Every cell acts on a fresh plain user, so earlier cells (a delete, a block) cannot change its outcome;
             // CreateUser's target is new, except for the other customer, whose name must not clash with ours.
+            let mut target_job = String::new();
             if r.op != "CreateUser" || *role == Role::OtherCustomer {
-                assert!(app.create_user(&owner, &target, PW, "").await.is_success());
+                let c = app.create_user(&owner, &target, PW, "").await;
+                assert!(c.is_success(), "{}", c.body);
+                target_job = c.field("job_id").unwrap();
             }
             let caller = match role {
-                Role::Owner => Caller { customer: "default", name: "owner".into(), password: OWNER_PASSWORD },
-                Role::OtherCustomer => Caller { customer: "other", name: "stranger".into(), password: PW },
+                Role::Owner => {
+                    Caller { customer: "default", name: "owner".into(), password: passwords["owner"].clone() }
+                }
+                Role::OtherCustomer => {
+                    Caller { customer: "other", name: "stranger".into(), password: passwords["stranger"].clone() }
+                }
                 Role::With | Role::Own | Role::Without => {
                     let name = format!("c{i}{}", *role as u8);
                     let grant = match (role, r.permission) {
@@ -130,29 +176,43 @@ async fn every_operation_against_every_kind_of_caller() {
                     };
                     let c = app.create_user(&owner, &name, PW, &grant).await;
                     assert!(c.is_success(), "{}", c.body);
-                    Caller { customer: "default", name, password: PW }
+                    if *role == Role::Own {
+                        target_job = c.field("job_id").unwrap();
+                    }
+                    Caller { customer: "default", name, password: PW.into() }
                 }
             };
             let target = if *role == Role::Own { caller.name.clone() } else { target };
             let resp = if r.op == "SessionLogin" {
                 // customer_name is always this customer: the other customer's owner does not exist here.
-                app.login("default", &caller.name, caller.password).await
+                app.login("default", &caller.name, &caller.password).await
             } else {
-                let token = app.token(caller.customer, &caller.name, caller.password).await;
+                let token = app.token(caller.customer, &caller.name, &caller.password).await;
                 let children = match r.op {
                     "CreateUser" => user_children(&token, &target, PW, ""),
                     "GetUsers" | "SessionLogout" | "SessionIsAlive" | "SessionKeepAlive" => {
                         format!("<token>{token}</token>")
                     }
                     "UpdateUser" => format!("<token>{token}</token><user_name>{target}</user_name><city>X</city>"),
+                    "CheckPermissions" => format!("<token>{token}</token><permission>UserGet</permission>"),
+                    "GetJob" => format!("<token>{token}</token><job_id>{target_job}</job_id>"),
+                    op if access_item(op).is_some() => {
+                        let item = access_item(op).unwrap_or_default();
+                        format!("<token>{token}</token><user_name>{target}</user_name>{item}")
+                    }
                     "UpdateUserPassword" => {
-                        let old = caller.password;
+                        let old = &caller.password;
                         format!("<token>{token}</token><old_password>{old}</old_password><password>new-{PW}</password>")
                     }
                     _ => format!("<token>{token}</token><user_name>{target}</user_name>"),
                 };
                 app.call(r.op, &children).await
             };
+            if let Some(p) = passwords.get_mut(caller.name.as_str()).filter(|_| r.op == "UpdateUserPassword") {
+                if resp.is_success() {
+                    *p = format!("new-{PW}");
+                }
+            }
             let as_expected = match expected {
                 Pass => resp.is_success(),
                 Fails(code) => !resp.is_success() && resp.err_cd().as_deref() == Some(code),
