@@ -208,10 +208,11 @@ async fn every_operation_against_every_kind_of_caller() {
                 };
                 app.call(r.op, &children).await
             };
-            if let Some(p) = passwords.get_mut(caller.name.as_str()).filter(|_| r.op == "UpdateUserPassword") {
-                if resp.is_success() {
-                    *p = format!("new-{PW}");
-                }
+            if let Some(p) = passwords.get_mut(caller.name.as_str())
+                && r.op == "UpdateUserPassword"
+                && resp.is_success()
+            {
+                *p = format!("new-{PW}");
             }
             let as_expected = match expected {
                 Pass => resp.is_success(),
