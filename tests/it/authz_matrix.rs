@@ -8,6 +8,7 @@ use crate::helpers::{OWNER_PASSWORD, TestApp, user_children};
 
 const PW: &str = "matrix-pass-1";
 
+/// The five kinds of caller, in the order of a row's outcomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     /// The customer's owner acting on a plain user.
@@ -21,8 +22,6 @@ enum Role {
     /// The user holding the permission, acting on itself.
     Own,
 }
-
-const ROLES: [Role; 5] = [Role::Owner, Role::With, Role::Without, Role::OtherCustomer, Role::Own];
 
 /// The expected answer: success, or a failure with this err_cd.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +39,7 @@ const ILLEGAL: Expect = Fails("ILLEGAL_OPERATION");
 const EXISTS: Expect = Fails("TARGET_EXISTS");
 
 /// One row: the operation, the permission that gates it (None: any live session), and the outcome per role in
-/// `ROLES` order.
+/// the order `Role` declares them.
 struct Row {
     op: &'static str,
     permission: Option<&'static str>,
@@ -51,7 +50,7 @@ const fn row(op: &'static str, permission: Option<&'static str>, expect: [Expect
     Row { op, permission, expect }
 }
 
-// Outcomes in ROLES order: owner, with, without, other customer, self.
+// Outcomes in the order of `Role`: owner, with, without, other customer, self.
 const MATRIX: &[Row] = &[
     // Logging in is the caller's own act: "other customer" is its owner naming this customer.
     row("SessionLogin", Some("UserLogin"), [Pass, Pass, BAD_LOGIN, BAD_LOGIN, Pass]),
@@ -127,6 +126,76 @@ struct Caller {
     password: String,
 }
 
+/// What one cell found: the differences from the table, and whether the caller's password changed.
+struct Outcome {
+    failures: Vec<String>,
+    password_changed: bool,
+}
+
+/// Runs one cell: a fresh target (and, for the per-cell roles, a fresh caller), then the operation.
+async fn cell(app: &TestApp, setup: &str, i: usize, r: &Row, role: Role, expected: Expect, caller: Caller) -> Outcome {
+    let target = format!("t{i}{}", role as u8);
+    // Every cell acts on a fresh plain user, so other cells (a delete, a block) cannot change its outcome; CreateUser's
+    // target is new, except for the other customer, whose name must not clash with ours.
+    let mut target_job = String::new();
+    if r.op != "CreateUser" || role == Role::OtherCustomer {
+        let c = app.create_user(setup, &target, PW, "").await;
+        assert!(c.is_success(), "{}", c.body);
+        target_job = c.field("job_id").unwrap();
+    }
+    if matches!(role, Role::With | Role::Own | Role::Without) {
+        let grant = match (role, r.permission) {
+            (Role::Without, Some(p)) if DEFAULT_GRANTS.contains(&p) => format!("<forbid><name>{p}</name></forbid>"),
+            (Role::Without, _) => String::new(),
+            (_, Some(p)) if !DEFAULT_GRANTS.contains(&p) => format!("<permission>{p}</permission>"),
+            _ => String::new(),
+        };
+        let c = app.create_user(setup, &caller.name, PW, &grant).await;
+        assert!(c.is_success(), "{}", c.body);
+        if role == Role::Own {
+            target_job = c.field("job_id").unwrap();
+        }
+    }
+    let target = if role == Role::Own { caller.name.clone() } else { target };
+    let resp = if r.op == "SessionLogin" {
+        // customer_name is always this customer: the other customer's owner does not exist here.
+        app.login("default", &caller.name, &caller.password).await
+    } else {
+        let token = app.token(caller.customer, &caller.name, &caller.password).await;
+        let children = match r.op {
+            "CreateUser" => user_children(&token, &target, PW, ""),
+            "GetUsers" | "SessionLogout" | "SessionIsAlive" | "SessionKeepAlive" => format!("<token>{token}</token>"),
+            "UpdateUser" => format!("<token>{token}</token><user_name>{target}</user_name><city>X</city>"),
+            "CheckPermissions" => format!("<token>{token}</token><permission>UserGet</permission>"),
+            "GetJob" => format!("<token>{token}</token><job_id>{target_job}</job_id>"),
+            op if access_item(op).is_some() => {
+                let item = access_item(op).unwrap_or_default();
+                format!("<token>{token}</token><user_name>{target}</user_name>{item}")
+            }
+            "UpdateUserPassword" => {
+                let old = &caller.password;
+                format!("<token>{token}</token><old_password>{old}</old_password><password>new-{PW}</password>")
+            }
+            _ => format!("<token>{token}</token><user_name>{target}</user_name>"),
+        };
+        app.call(r.op, &children).await
+    };
+    let mut failures = Vec::new();
+    // Listing from another customer succeeds, and shows none of this customer's users.
+    if r.op == "GetUsers" && role == Role::OtherCustomer && resp.body.contains(&format!(">{target}<")) {
+        failures.push(format!("GetUsers as OtherCustomer lists {target} of another customer"));
+    }
+    let as_expected = match expected {
+        Pass => resp.is_success(),
+        Fails(code) => !resp.is_success() && resp.err_cd().as_deref() == Some(code),
+    };
+    if !as_expected {
+        let got = resp.err_cd().unwrap_or_else(|| "success".into());
+        failures.push(format!("{} as {role:?}: expected {expected:?}, got {got}: {}", r.op, resp.info()));
+    }
+    Outcome { failures, password_changed: r.op == "UpdateUserPassword" && resp.is_success() }
+}
+
 #[tokio::test]
 async fn every_operation_against_every_kind_of_caller() {
     // Many logins from one address in a few seconds: the per-source limit is another test's subject.
@@ -135,97 +204,39 @@ async fn every_operation_against_every_kind_of_caller() {
     // its other sessions) cannot pull the ground from under the rest.
     let first = app.owner_token().await;
     assert!(app.create_user(&first, "setup", PW, "<group_name>OWNER</group_name>").await.is_success());
-    let owner = app.token("default", "setup", PW).await;
+    let setup = app.token("default", "setup", PW).await;
     {
         let store = usergate::store::sqlite::SqliteStore::open(&app.db_path()).unwrap();
         let hasher = usergate::auth::password::PasswordHasher::new(1).unwrap();
         usergate::admin::create_owner(&store, &hasher, crate::helpers::target("other", "stranger", PW)).unwrap();
     }
-    // The callers that live across cells, with their passwords: UpdateUserPassword changes them, and later cells log
-    // in with the new one.
-    let mut passwords =
-        std::collections::HashMap::from([("owner", OWNER_PASSWORD.to_owned()), ("stranger", PW.into())]);
+    // The two callers that live across rows, with their passwords: UpdateUserPassword changes them, and later rows
+    // log in with the new one. The other roles are fresh users in every cell.
+    let (mut owner_pw, mut stranger_pw) = (OWNER_PASSWORD.to_owned(), PW.to_owned());
     let mut failures = Vec::new();
     for (i, r) in MATRIX.iter().enumerate() {
-        for (role, expected) in ROLES.iter().zip(r.expect) {
-            let target = format!("t{i}{}", *role as u8);
-            // Every cell acts on a fresh plain user, so earlier cells (a delete, a block) cannot change its outcome;
-            // CreateUser's target is new, except for the other customer, whose name must not clash with ours.
-            let mut target_job = String::new();
-            if r.op != "CreateUser" || *role == Role::OtherCustomer {
-                let c = app.create_user(&owner, &target, PW, "").await;
-                assert!(c.is_success(), "{}", c.body);
-                target_job = c.field("job_id").unwrap();
-            }
-            let caller = match role {
-                Role::Owner => {
-                    Caller { customer: "default", name: "owner".into(), password: passwords["owner"].clone() }
-                }
-                Role::OtherCustomer => {
-                    Caller { customer: "other", name: "stranger".into(), password: passwords["stranger"].clone() }
-                }
-                Role::With | Role::Own | Role::Without => {
-                    let name = format!("c{i}{}", *role as u8);
-                    let grant = match (role, r.permission) {
-                        (Role::Without, Some(p)) if DEFAULT_GRANTS.contains(&p) => {
-                            format!("<forbid><name>{p}</name></forbid>")
-                        }
-                        (Role::Without, _) => String::new(),
-                        (_, Some(p)) if !DEFAULT_GRANTS.contains(&p) => format!("<permission>{p}</permission>"),
-                        _ => String::new(),
-                    };
-                    let c = app.create_user(&owner, &name, PW, &grant).await;
-                    assert!(c.is_success(), "{}", c.body);
-                    if *role == Role::Own {
-                        target_job = c.field("job_id").unwrap();
-                    }
-                    Caller { customer: "default", name, password: PW.into() }
-                }
-            };
-            let target = if *role == Role::Own { caller.name.clone() } else { target };
-            let resp = if r.op == "SessionLogin" {
-                // customer_name is always this customer: the other customer's owner does not exist here.
-                app.login("default", &caller.name, &caller.password).await
-            } else {
-                let token = app.token(caller.customer, &caller.name, &caller.password).await;
-                let children = match r.op {
-                    "CreateUser" => user_children(&token, &target, PW, ""),
-                    "GetUsers" | "SessionLogout" | "SessionIsAlive" | "SessionKeepAlive" => {
-                        format!("<token>{token}</token>")
-                    }
-                    "UpdateUser" => format!("<token>{token}</token><user_name>{target}</user_name><city>X</city>"),
-                    "CheckPermissions" => format!("<token>{token}</token><permission>UserGet</permission>"),
-                    "GetJob" => format!("<token>{token}</token><job_id>{target_job}</job_id>"),
-                    op if access_item(op).is_some() => {
-                        let item = access_item(op).unwrap_or_default();
-                        format!("<token>{token}</token><user_name>{target}</user_name>{item}")
-                    }
-                    "UpdateUserPassword" => {
-                        let old = &caller.password;
-                        format!("<token>{token}</token><old_password>{old}</old_password><password>new-{PW}</password>")
-                    }
-                    _ => format!("<token>{token}</token><user_name>{target}</user_name>"),
-                };
-                app.call(r.op, &children).await
-            };
-            if let Some(p) = passwords.get_mut(caller.name.as_str())
-                && r.op == "UpdateUserPassword"
-                && resp.is_success()
-            {
-                *p = format!("new-{PW}");
-            }
-            let as_expected = match expected {
-                Pass => resp.is_success(),
-                Fails(code) => !resp.is_success() && resp.err_cd().as_deref() == Some(code),
-            };
-            // Listing from another customer succeeds, and shows none of this customer's users.
-            if r.op == "GetUsers" && *role == Role::OtherCustomer && resp.body.contains(&format!(">{target}<")) {
-                failures.push(format!("GetUsers as OtherCustomer lists {target} of another customer"));
-            }
-            if !as_expected {
-                let got = resp.err_cd().unwrap_or_else(|| "success".into());
-                failures.push(format!("{} as {role:?}: expected {expected:?}, got {got}: {}", r.op, resp.info()));
-            }
+        let caller = |role: Role| match role {
+            Role::Owner => Caller { customer: "default", name: "owner".into(), password: owner_pw.clone() },
+            Role::OtherCustomer => Caller { customer: "other", name: "stranger".into(), password: stranger_pw.clone() },
+            _ => Caller { customer: "default", name: format!("c{i}{}", role as u8), password: PW.into() },
+        };
+        let [e0, e1, e2, e3, e4] = r.expect;
+        // A row's five cells touch disjoint users: run them side by side.
+        let (owner, with, without, other, own) = tokio::join!(
+            cell(&app, &setup, i, r, Role::Owner, e0, caller(Role::Owner)),
+            cell(&app, &setup, i, r, Role::With, e1, caller(Role::With)),
+            cell(&app, &setup, i, r, Role::Without, e2, caller(Role::Without)),
+            cell(&app, &setup, i, r, Role::OtherCustomer, e3, caller(Role::OtherCustomer)),
+            cell(&app, &setup, i, r, Role::Own, e4, caller(Role::Own)),
+        );
+        if owner.password_changed {
+            owner_pw = format!("new-{PW}");
+        }
+        if other.password_changed {
+            stranger_pw = format!("new-{PW}");
+        }
+        for o in [owner, with, without, other, own] {
+            failures.extend(o.failures);
         }
     }
     assert!(failures.is_empty(), "{} cells differ:\n{}", failures.len(), failures.join("\n"));
