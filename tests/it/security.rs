@@ -462,12 +462,14 @@ async fn parallel_guesses_on_a_throttled_account_get_one_check() {
     let app = std::sync::Arc::new(TestApp::spawn_with(|s| s.hash_concurrency = 4).await);
     let owner = app.owner_token().await;
     app.user_with(&owner, "para", "").await;
-    for _ in 0..5 {
+    for _ in 0..10 {
+        app.app().clock.advance(901);
         app.login("default", "para", "wrong-pass-1").await;
     }
-    app.app().clock.advance(2);
-    // The delay after five failures has passed: eight guesses at once. One is checked (and counted, which starts
-    // the next delay); the others are refused unchecked, whatever the interleaving.
+    app.app().clock.advance(901);
+    // Past the delay after ten failures: eight guesses at once. One is checked (and counted, which starts a 64 s
+    // delay, longer than any slow machine takes to answer the rest); the others are refused unchecked, whatever the
+    // interleaving.
     let before = app.app().hasher.runs();
     let guesses: Vec<_> = (0..8)
         .map(|i| {
@@ -479,5 +481,5 @@ async fn parallel_guesses_on_a_throttled_account_get_one_check() {
         g.await.unwrap().assert_fault("INVALID_DATA", "login: Bad or expired credentials");
     }
     assert_eq!(app.app().hasher.runs() - before, 1);
-    assert_eq!(count(&app, "SELECT failures FROM login_guard WHERE user_key = 'para'"), 6);
+    assert_eq!(count(&app, "SELECT failures FROM login_guard WHERE user_key = 'para'"), 11);
 }
