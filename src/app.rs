@@ -62,8 +62,9 @@ pub struct App {
     pub policy: Policy,
     /// Time is an input (tests move it).
     pub clock: Clock,
-    /// Requests that hash a password wait here, asynchronously, for one of the hasher's slots: a login flood then
-    /// holds tasks, not blocking threads, and reads keep the blocking pool to themselves.
+    /// Requests that hash a password wait here, asynchronously, for a permit (two per hasher thread, so that one
+    /// request's durable write overlaps the next one's hash): a login flood then holds tasks, not blocking threads,
+    /// and reads keep the blocking pool to themselves.
     pub password_gate: tokio::sync::Semaphore,
     /// SessionLogin attempts per source address (in memory, capped).
     pub login_limiter: SourceLimiter,

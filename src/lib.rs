@@ -9,6 +9,7 @@ pub mod domain;
 pub mod http;
 pub mod messages;
 pub mod ops;
+pub mod seed;
 pub mod soap;
 pub mod store;
 
@@ -80,7 +81,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         hasher,
         policy: settings.policy(),
         clock: app::Clock::default(),
-        password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency),
+        password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency.saturating_mul(2)),
         login_limiter: domain::login_guard::SourceLimiter::new(settings.policy().login_rate),
         logins_in_flight: domain::login_guard::InFlight::default(),
     };

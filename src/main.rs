@@ -63,6 +63,13 @@ enum Admin {
         #[arg(long, default_value = "default")]
         customer: String,
     },
+    /// Bench data only (BENCHMARKS.md): users u0000001.. in customer `default`, all with the password from
+    /// USERGATE_BOOTSTRAP_PASSWORD and one shared hash.
+    #[command(hide = true)]
+    SeedBench {
+        #[arg(long)]
+        users: u64,
+    },
 }
 
 fn settings(cli: &Cli) -> Result<Settings, String> {
@@ -152,6 +159,14 @@ fn run(cli: Cli) -> Result<(), String> {
                     usergate::admin::unlock(&store, &customer, &user).map(|()| None).inspect(|_| {
                         eprintln!("unlocked {user} in customer {customer}");
                     })
+                }
+                Admin::SeedBench { users } => {
+                    let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
+                    let password = given.ok_or("seed-bench: set USERGATE_BOOTSTRAP_PASSWORD")?;
+                    let n =
+                        usergate::seed::seed_bench(&store, &hasher, users, password, min).map_err(|e| e.to_string())?;
+                    eprintln!("seeded {n} users");
+                    Ok(None)
                 }
             }
             .map_err(|e| e.to_string())?;

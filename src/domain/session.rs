@@ -61,6 +61,15 @@ impl SessionPolicy {
     }
 }
 
+fn needs_touch(row: &SessionRow, policy: SessionPolicy, now: Timestamp, keep_alive: bool) -> bool {
+    keep_alive || now.0 - row.last_seen_at.0 >= policy.touch_every()
+}
+
+/// Whether `authenticate` of this session at `now` writes: it deletes a dead session and records activity.
+pub fn authenticate_writes(row: &SessionRow, policy: SessionPolicy, now: Timestamp, keep_alive: bool) -> bool {
+    !policy.is_live(row, now) || needs_touch(row, policy, now, keep_alive)
+}
+
 /// Turns a token into a caller, or the uniform `login:` failure. `keep_alive` records activity now
 /// (SessionKeepAlive); other calls record it at most once a minute.
 pub fn authenticate(
@@ -79,7 +88,7 @@ pub fn authenticate(
     if !user.can_log_in() {
         return Err(dead_token());
     }
-    if keep_alive || now.0 - row.last_seen_at.0 >= policy.touch_every() {
+    if needs_touch(&row, policy, now, keep_alive) {
         store.touch_session(row.id, now)?;
     }
     Ok(Caller {

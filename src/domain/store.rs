@@ -90,6 +90,11 @@ pub enum Search {
 pub trait Store: Send + Sync {
     /// The next job id from the one strictly increasing sequence.
     fn next_job_id(&self) -> Result<JobId, DomainError>;
+    /// The next job id if handing it out needs no write (the sequence's durable reservation covers it); `None`
+    /// otherwise, and then nothing was taken. Lets a read run where it must not wait for the disk.
+    fn next_job_id_if_reserved(&self) -> Option<JobId> {
+        None
+    }
 
     fn customer_count(&self) -> Result<u64, DomainError>;
     fn find_customer(&self, name: &CustomerName) -> Result<Option<CustomerId>, DomainError>;

@@ -155,17 +155,55 @@ pub async fn handle(
         }
     };
     let fault_incompat = decoded.fault_incompat;
+    let now = app.clock.now();
+    // Cheap reads run here, on the async worker: SQLite point reads (through the session cache) cost less than the
+    // hand-off to the blocking pool. Anything that may write or hash goes there.
+    if let Some(hash) = ops::reads_only(app, &decoded.request, now)
+        && let Some(job) = app.store.next_job_id_if_reserved()
+    {
+        let ctx = Ctx { app, meta: &meta, job, now, token_hash: Some(hash) };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ops::dispatch(&ctx, decoded.request)));
+        return match outcome {
+            Ok(result) => answer_for(op, version, fault_incompat, job, result),
+            Err(_) => panicked(op, version, job),
+        };
+    }
     // Closed only if the App is gone, which cannot happen while a request holds it.
     let _slot = if decoded.request.needs_password_work() { app.password_gate.acquire().await.ok() } else { None };
     let worker = Arc::clone(app);
     let outcome = tokio::task::spawn_blocking(move || {
         let job = worker.store.next_job_id()?;
-        let ctx = Ctx { app: &worker, meta: &meta, job, now: worker.clock.now() };
+        let ctx = Ctx { app: &worker, meta: &meta, job, now, token_hash: None };
         Ok::<_, DomainError>((job, ops::dispatch(&ctx, decoded.request)))
     })
     .await;
     match outcome {
-        Ok(Ok((job, Ok(reply)))) => {
+        Ok(Ok((job, result))) => answer_for(op, version, fault_incompat, job, result),
+        Ok(Err(err)) => failure_answer(op, version, fault_incompat, &err, JobId(0)),
+        Err(join) => {
+            tracing::error!(error = %join, "blocking task failed");
+            panicked(op, version, job_id(app).await)
+        }
+    }
+}
+
+/// A panic in a handler is a Server fault; the process and the other requests carry on.
+fn panicked(op: Operation, version: Version, job: JobId) -> Answer {
+    tracing::error!(operation = op.name(), "operation panicked");
+    let err = DomainError { code: ErrCode::InternalError, info: "server: internal error".into() };
+    failure_answer(op, version, false, &err, job)
+}
+
+/// The answer to an operation that ran under `job`.
+fn answer_for(
+    op: Operation,
+    version: Version,
+    fault_incompat: bool,
+    job: JobId,
+    result: Result<ops::Reply, DomainError>,
+) -> Answer {
+    match result {
+        Ok(reply) => {
             let mut body = String::with_capacity(2048);
             // GetJob answers in the frame of the call it reports on.
             let (job, success, msg) = match reply.replay {
@@ -177,13 +215,6 @@ pub async fn handle(
             write_response(&mut body, frame, &[msg], |out| write_data(out, &reply.data));
             Answer { status: 200, content_type: version.content_type(), body }
         }
-        Ok(Ok((job, Err(err)))) => failure_answer(op, version, fault_incompat, &err, job),
-        Ok(Err(err)) => failure_answer(op, version, fault_incompat, &err, JobId(0)),
-        Err(join) => {
-            // A panic in a handler is a Server fault; the process and the other requests carry on.
-            tracing::error!(operation = op.name(), error = %join, "operation panicked");
-            let err = DomainError { code: ErrCode::InternalError, info: "server: internal error".into() };
-            failure_answer(op, version, false, &err, job_id(app).await)
-        }
+        Err(err) => failure_answer(op, version, fault_incompat, &err, job),
     }
 }

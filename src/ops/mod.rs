@@ -44,6 +44,8 @@ pub struct Ctx<'a> {
     pub meta: &'a RequestMeta,
     pub job: JobId,
     pub now: Timestamp,
+    /// The SHA-256 of the request's token when it was already computed (`reads_only`).
+    pub token_hash: Option<crate::domain::session::TokenHash>,
 }
 
 /// A successful operation: its data and the INFO message that says what happened.
@@ -69,7 +71,10 @@ impl Reply {
 
 impl Ctx<'_> {
     fn caller(&self, token: &str, keep_alive: bool) -> Result<Caller, DomainError> {
-        let hash = crate::auth::token::hash(token);
+        let hash = match &self.token_hash {
+            Some(h) => h.clone(),
+            None => crate::auth::token::hash(token),
+        };
         authenticate(self.app.store.as_ref(), &hash, self.app.policy.session, self.now, keep_alive)
     }
 
@@ -151,6 +156,24 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         tracing::error!(job_id = ctx.job.0, "internal error answered");
     }
     result
+}
+
+/// Whether running `request` at `now` only reads, so that it may run on an async worker instead of the blocking
+/// pool (whose hand-off costs about four context switches): a GetUser whose session needs no write (neither the
+/// deletion of a dead session nor a once-a-minute activity record). Looks the session up (cached); gives the token's
+/// hash back for `Ctx::token_hash`, or `None` when the request must go to the blocking pool.
+pub fn reads_only(app: &App, request: &Request, now: Timestamp) -> Option<crate::domain::session::TokenHash> {
+    let Request::GetUser { token, .. } = request else {
+        return None;
+    };
+    let hash = crate::auth::token::hash(token);
+    let only_reads = match app.store.session_by_hash(&hash) {
+        Ok(Some(row)) => !crate::domain::session::authenticate_writes(&row, app.policy.session, now, false),
+        // An unknown token is answered without a write; a store error is left to the blocking path to report.
+        Ok(None) => true,
+        Err(_) => false,
+    };
+    only_reads.then_some(hash)
 }
 
 /// Argon2id on the current (blocking) thread, bounded by the hasher's slots.

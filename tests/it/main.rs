@@ -13,6 +13,7 @@ mod escalation;
 mod fixtures;
 mod get_job;
 mod get_users;
+mod group_commit;
 mod helpers;
 mod permission_report;
 mod robustness;

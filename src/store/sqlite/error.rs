@@ -22,6 +22,9 @@ pub enum StoreError {
     /// The file was migrated by a newer usergate; running older code on it could corrupt it.
     #[error("database schema version {found} is newer than this build knows ({known})")]
     SchemaTooNew { found: i64, known: i64 },
+    /// The group-commit transaction this write was part of did not commit; the write did not happen.
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
     /// The domain's `decide` refused the change; passed through unchanged.
     #[error("rejected: {0}")]
     Rejected(DomainError),

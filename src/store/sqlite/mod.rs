@@ -1,7 +1,8 @@
-//! `SqliteStore`: the SQLite implementation of the `Store` port. One writer connection behind a mutex (every write
-//! is one IMMEDIATE transaction, audit record included), a few reader connections that see committed writes (WAL),
-//! and the job-id sequence. Methods block: callers run them on the blocking pool.
+//! `SqliteStore`: the SQLite implementation of the `Store` port. One writer connection with group commit (`writer.rs`:
+//! every write is atomic on its own, audit record included, and durable when it returns), a few reader connections
+//! that see committed writes (WAL), and the job-id sequence. Methods block: callers run them on the blocking pool.
 
+mod cache;
 mod error;
 mod migrate;
 mod queries;
@@ -9,15 +10,18 @@ mod rows;
 #[cfg(test)]
 mod tests;
 mod user_view;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 
+use cache::{Cache, Changed};
 pub use error::StoreError;
+use writer::Writer;
 
 use crate::domain::audit::{AuditEntry, JobId, JobRecord};
 use crate::domain::error::DomainError;
@@ -39,9 +43,13 @@ const STATEMENT_CACHE: usize = 64;
 const JOB_ID_BLOCK: i64 = 10_000;
 
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
-    path: PathBuf,
+    // Readers are dropped first: the writer, closing last, checkpoints and removes the WAL, so that the next start
+    // need not replay it (start-up time is a benchmark target).
     readers: Mutex<Vec<Connection>>,
+    writer: Writer,
+    path: PathBuf,
+    /// Sessions and their users, for the lookups of every authenticated request (`cache.rs`).
+    cache: Cache,
     /// The next job id to hand out.
     next_job: AtomicI64,
     /// The highest job id durably reserved (`meta.job_id_ceiling`): ids up to it survive a crash unreused.
@@ -73,15 +81,6 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Reserves job ids `from..=ceiling` durably and returns the ceiling.
-fn reserve_job_ids(conn: &mut Connection, from: i64) -> Result<i64, StoreError> {
-    let ceiling = from.saturating_add(JOB_ID_BLOCK - 1);
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    queries::set_job_id_ceiling(&tx, ceiling)?;
-    tx.commit()?;
-    Ok(ceiling)
-}
-
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
@@ -90,23 +89,21 @@ impl SqliteStore {
         migrate::run(&mut conn)?;
         // Ids up to the stored ceiling may have been handed out before a crash, even without an audit record.
         let next = queries::job_id_floor(&conn)?.saturating_add(1);
-        let ceiling = reserve_job_ids(&mut conn, next)?;
+        // Nothing reserved yet: the first job id reserves the first block, a durable write that start-up skips.
+        let ceiling = next - 1;
         Ok(SqliteStore {
-            writer: Mutex::new(conn),
-            path: path.to_owned(),
             readers: Mutex::new(Vec::new()),
+            writer: Writer::new(conn),
+            cache: Cache::default(),
+            path: path.to_owned(),
             next_job: AtomicI64::new(next),
             job_ceiling: AtomicI64::new(ceiling),
         })
     }
 
-    /// Runs `f` in one IMMEDIATE transaction on the writer; an error from `f` rolls it back.
-    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut conn = lock(&self.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    /// Runs `f` as one write (group commit): an error from `f` rolls back `f`'s changes only; `Ok` is durable.
+    fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.writer.write(f)
     }
 
     /// Runs `f` on a reader connection, opening one when none is idle.
@@ -124,19 +121,48 @@ impl SqliteStore {
         out
     }
 
+    /// `f` in one read transaction, so that its queries see one snapshot. BEGIN and COMMIT are cached statements
+    /// (rusqlite's `transaction()` parses them again on every call).
+    fn snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.read(|c| {
+            c.prepare_cached("BEGIN")?.execute([])?;
+            let out = f(c);
+            // A read transaction has nothing to keep or undo: COMMIT ends it either way.
+            c.prepare_cached("COMMIT")?.execute([])?;
+            out
+        })
+    }
+
     fn next_job(&self) -> Result<JobId, StoreError> {
         let id = self.next_job.fetch_add(1, Ordering::Relaxed);
         if id <= self.job_ceiling.load(Ordering::Acquire) {
             return Ok(JobId(id));
         }
-        let mut conn = lock(&self.writer);
-        // Another caller may have reserved a block while this one waited for the writer.
-        if id <= self.job_ceiling.load(Ordering::Acquire) {
-            return Ok(JobId(id));
-        }
-        let ceiling = reserve_job_ids(&mut conn, id)?;
+        let ceiling = self.write(|conn| {
+            // Another caller may have reserved a block while this one waited for the writer.
+            let known = self.job_ceiling.load(Ordering::Acquire);
+            if id <= known {
+                return Ok(known);
+            }
+            let ceiling = id.saturating_add(JOB_ID_BLOCK - 1);
+            queries::set_job_id_ceiling(conn, ceiling)?;
+            Ok(ceiling)
+        })?;
         self.job_ceiling.fetch_max(ceiling, Ordering::Release);
         Ok(JobId(id))
+    }
+
+    /// Bench data: inserts `records` (each with its lists) in one write with one audit record for all. Much faster
+    /// than one `insert_user` each; used by `usergate admin seed-bench` only.
+    pub fn seed_users(&self, records: &[NewUserRecord], audit: &AuditEntry) -> Result<(), DomainError> {
+        Ok(self.write(|conn| {
+            for new in records {
+                let user = new_user(new);
+                let id = queries::insert_user(conn, &user, &new.password_hash)?;
+                queries::write_access(conn, id, &user.access, false)?;
+            }
+            queries::insert_audit(conn, audit, None)
+        })?)
     }
 
     fn modify(
@@ -197,9 +223,42 @@ impl SqliteStore {
     }
 }
 
+/// The row a new user starts as (its id comes from the insert).
+fn new_user(new: &NewUserRecord) -> User {
+    User {
+        id: UserId(0),
+        uid: new.uid.clone(),
+        customer: new.customer,
+        user_name: new.user.user_name.clone(),
+        profile: new.user.profile.clone(),
+        access: new.user.access.clone(),
+        blocked: false,
+        active: true,
+        locked: false,
+        hold: false,
+        require_pw_change: false,
+        password_expiry: None,
+        totp_label: None,
+        is_totp_enabled: false,
+        created_at: new.now,
+        updated_at: new.now,
+        last_login_at: None,
+        version: 1,
+    }
+}
+
 impl Store for SqliteStore {
     fn next_job_id(&self) -> Result<JobId, DomainError> {
         Ok(self.next_job()?)
+    }
+
+    fn next_job_id_if_reserved(&self) -> Option<JobId> {
+        let ceiling = self.job_ceiling.load(Ordering::Acquire);
+        // The same counter as `next_job`: ids stay unique and increasing whichever way they are taken.
+        self.next_job
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |id| (id <= ceiling).then_some(id + 1))
+            .ok()
+            .map(JobId)
     }
 
     fn customer_count(&self) -> Result<u64, DomainError> {
@@ -223,22 +282,20 @@ impl Store for SqliteStore {
     }
 
     fn user_by_name(&self, customer: CustomerId, name: &UserName) -> Result<Option<User>, DomainError> {
-        Ok(self.read(|c| {
-            // One snapshot for the user row and its lists.
-            let tx = c.transaction()?;
-            let user = queries::user_by_key(&tx, customer, &name.key())?;
-            tx.commit()?;
-            Ok(user)
-        })?)
+        // One snapshot for the user row and its lists.
+        Ok(self.snapshot(|c| queries::user_by_key(c, customer, &name.key()))?)
     }
 
     fn user_by_id(&self, customer: CustomerId, id: UserId) -> Result<Option<User>, DomainError> {
-        Ok(self.read(|c| {
-            let tx = c.transaction()?;
-            let user = queries::user_by_id(&tx, customer, id)?;
-            tx.commit()?;
-            Ok(user)
-        })?)
+        if let Some(user) = self.cache.user(customer, id) {
+            return Ok(Some(user));
+        }
+        let generation = self.cache.generation();
+        let user = self.snapshot(|c| queries::user_by_id(c, customer, id))?;
+        if let Some(u) = &user {
+            self.cache.put_user(generation, u);
+        }
+        Ok(user)
     }
 
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError> {
@@ -246,41 +303,19 @@ impl Store for SqliteStore {
     }
 
     fn search_users(&self, customer: CustomerId, search: Option<&str>, limit: u64) -> Result<Search, DomainError> {
-        Ok(self.read(|c| {
-            // One snapshot, so the count, the users and their lists agree.
-            let tx = c.transaction()?;
-            let n = queries::count_matching(&tx, customer, search)?;
-            let found = if n > limit {
-                Search::TooMany(n)
-            } else {
-                Search::Found(queries::users_matching(&tx, customer, search)?)
-            };
-            tx.commit()?;
-            Ok(found)
+        // One snapshot, so the users, their lists and the count agree.
+        Ok(self.snapshot(|c| {
+            // One scan in the common case; the count (a second scan) only to report too many.
+            let users = queries::users_matching(c, customer, search, limit.saturating_add(1))?;
+            if users.len() as u64 > limit {
+                return Ok(Search::TooMany(queries::count_matching(c, customer, search)?));
+            }
+            Ok(Search::Found(users))
         })?)
     }
 
     fn insert_user(&self, new: &NewUserRecord, audit: &AuditEntry) -> Result<User, DomainError> {
-        let mut user = User {
-            id: UserId(0),
-            uid: new.uid.clone(),
-            customer: new.customer,
-            user_name: new.user.user_name.clone(),
-            profile: new.user.profile.clone(),
-            access: new.user.access.clone(),
-            blocked: false,
-            active: true,
-            locked: false,
-            hold: false,
-            require_pw_change: false,
-            password_expiry: None,
-            totp_label: None,
-            is_totp_enabled: false,
-            created_at: new.now,
-            updated_at: new.now,
-            last_login_at: None,
-            version: 1,
-        };
+        let mut user = new_user(new);
         self.write(|tx| {
             user.id = queries::insert_user(tx, &user, &new.password_hash)?;
             queries::write_access(tx, user.id, &user.access, false)?;
@@ -297,16 +332,23 @@ impl Store for SqliteStore {
         audit: &mut AuditEntry,
         decide: &mut Decide<'_>,
     ) -> Result<Option<User>, DomainError> {
-        Ok(self.modify(customer, target, audit, decide)?)
+        let changed = self.modify(customer, target, audit, decide)?;
+        if let Some(user) = &changed {
+            // Committed: its sessions may have been revoked, or the user deleted, blocked, renamed...
+            self.cache.invalidate(Changed::User(user.id));
+        }
+        Ok(changed)
     }
 
     fn reset_password(&self, id: UserId, password_hash: &str, audit: &AuditEntry) -> Result<(), DomainError> {
-        Ok(self.write(|tx| {
+        self.write(|tx| {
             queries::reset_password(tx, id, password_hash, audit.at)?;
             queries::unlock_user(tx, id)?;
             queries::revoke_sessions(tx, id, Revoke::All)?;
             queries::insert_audit(tx, audit, None)
-        })?)
+        })?;
+        self.cache.invalidate(Changed::User(id));
+        Ok(())
     }
 
     fn login_guard(&self, account: &AccountKey) -> Result<Option<GuardState>, DomainError> {
@@ -314,7 +356,7 @@ impl Store for SqliteStore {
     }
 
     fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError> {
-        Ok(self.write(|tx| {
+        self.write(|tx| {
             match login {
                 LoginRecord::Success { user_id, token_hash, account, purge } => {
                     queries::login_succeeded(tx, *user_id, token_hash, audit.at)?;
@@ -327,26 +369,49 @@ impl Store for SqliteStore {
                 LoginRecord::Refused => {}
             }
             queries::insert_audit(tx, audit, None)
-        })?)
+        })?;
+        // last_login_at and locked are part of the user. Purged sessions need no invalidation: they are expired, so a
+        // cached copy is refused (and deleted) by the expiry check all the same.
+        match login {
+            LoginRecord::Success { user_id, .. } | LoginRecord::Failure { user_id: Some(user_id), .. } => {
+                self.cache.invalidate(Changed::User(*user_id));
+            }
+            LoginRecord::Failure { user_id: None, .. } | LoginRecord::Refused => {}
+        }
+        Ok(())
     }
 
     fn session_by_hash(&self, hash: &TokenHash) -> Result<Option<SessionRow>, DomainError> {
-        Ok(self.read(|c| queries::session_by_hash(c, hash))?)
+        if let Some(row) = self.cache.session(&hash.0) {
+            return Ok(Some(row));
+        }
+        let generation = self.cache.generation();
+        let row = self.read(|c| queries::session_by_hash(c, hash))?;
+        if let Some(r) = &row {
+            self.cache.put_session(generation, &hash.0, r);
+        }
+        Ok(row)
     }
 
     fn touch_session(&self, id: SessionId, now: Timestamp) -> Result<(), DomainError> {
-        Ok(self.write(|tx| queries::touch_session(tx, id, now))?)
+        self.write(|tx| queries::touch_session(tx, id, now))?;
+        self.cache.invalidate(Changed::Session(id));
+        Ok(())
     }
 
     fn delete_session(&self, id: SessionId) -> Result<(), DomainError> {
-        Ok(self.write(|tx| queries::delete_session(tx, id))?)
+        self.write(|tx| queries::delete_session(tx, id))?;
+        self.cache.invalidate(Changed::Session(id));
+        Ok(())
     }
 
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError> {
-        Ok(self.write(|tx| {
+        self.write(|tx| {
             queries::delete_session(tx, id)?;
             queries::insert_audit(tx, audit, None)
-        })?)
+        })?;
+        self.cache.invalidate(Changed::Session(id));
+        Ok(())
     }
 
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::error::StoreError;
 use super::rows::{self, SEARCH_MATCH, USER_SQL};
@@ -58,10 +58,10 @@ pub(super) fn insert_customer(
 
 // ---- users
 
-/// Which users a list query covers: one user, or the users a search matched (same filter as the user query).
-pub(super) enum Scope<'a> {
+/// Which users a list query covers: one user, or several (their ids as a JSON array).
+pub(super) enum Scope {
     User(UserId),
-    Search { customer: CustomerId, search: Option<&'a str> },
+    Users(String),
 }
 
 fn one_user(
@@ -97,142 +97,111 @@ pub(super) fn count_matching(conn: &Connection, customer: CustomerId, search: Op
     Ok(count(n))
 }
 
-/// The matching users ordered by name, with their lists: six queries whatever the number of users.
+/// The matching users ordered by name, with their lists, at most `max` of them: one scan of the customer's users,
+/// then five list queries over the ids found (never the search again: on a large customer each scan is the cost).
 pub(super) fn users_matching(
     conn: &Connection,
     customer: CustomerId,
     search: Option<&str>,
+    max: u64,
 ) -> Result<Vec<User>, StoreError> {
     let mut users = Vec::new();
     {
         let mut stmt = conn.prepare_cached(&USER_SQL.search)?;
-        let mut found = stmt.query(params![customer.0, search])?;
+        let mut found = stmt.query(params![customer.0, search, i64::try_from(max).unwrap_or(i64::MAX)])?;
         while let Some(row) = found.next()? {
             users.push(rows::user_from_row(row)?);
         }
     }
     if !users.is_empty() {
-        load_access(conn, &Scope::Search { customer, search }, &mut users)?;
+        let ids = users.iter().map(|u| u.id.0.to_string()).collect::<Vec<_>>().join(",");
+        load_access(conn, &Scope::Users(format!("[{ids}]")), &mut users)?;
     }
     Ok(users)
 }
 
-/// The list queries for one scope, each ordered by user and then by stored position.
-pub(super) struct ListSql {
-    pub(super) groups: String,
-    pub(super) permissions: String,
-    pub(super) zones: String,
-    pub(super) forbids: String,
-    pub(super) forbid_zones: String,
+/// The five access lists of the users in a scope as ONE statement (one statement run instead of five: this read is
+/// on every GetUser). Columns: list kind (`LIST_*`), user id, position, name, recurse, and for forbid zones their
+/// own position (the third column then is the forbid's). Unordered: an ORDER BY on the compound costs SQLite a
+/// sorter that measured dearer than the four statements saved; `load_access` sorts the few rows instead.
+fn list_sql(filter: &str) -> String {
+    format!(
+        "SELECT 0, user_id, position, group_name, NULL, NULL FROM user_groups WHERE {filter} \
+         UNION ALL SELECT 1, user_id, position, permission, NULL, NULL FROM user_permissions WHERE {filter} \
+         UNION ALL SELECT 2, user_id, position, zone_name, recurse, NULL FROM user_zones WHERE {filter} \
+         UNION ALL SELECT 3, user_id, position, name, NULL, NULL FROM user_forbids WHERE {filter} \
+         UNION ALL SELECT 4, user_id, forbid_position, zone_name, recurse, position FROM user_forbid_zones \
+         WHERE {filter}"
+    )
 }
 
-impl ListSql {
-    fn new(filter: &str) -> ListSql {
-        ListSql {
-            groups: format!("SELECT user_id, group_name FROM user_groups WHERE {filter} ORDER BY user_id, position"),
-            permissions: format!(
-                "SELECT user_id, permission FROM user_permissions WHERE {filter} ORDER BY user_id, position"
-            ),
-            zones: format!(
-                "SELECT user_id, zone_name, recurse FROM user_zones WHERE {filter} ORDER BY user_id, position"
-            ),
-            forbids: format!(
-                "SELECT user_id, position, name FROM user_forbids WHERE {filter} ORDER BY user_id, position"
-            ),
-            forbid_zones: format!(
-                "SELECT user_id, forbid_position, zone_name, recurse FROM user_forbid_zones WHERE {filter} \
-                 ORDER BY user_id, forbid_position, position"
-            ),
-        }
-    }
-}
+/// kind, user id, position, zone position, name, recurse.
+type ListRow = (i64, i64, i64, i64, String, Option<bool>);
+
+const LIST_GROUP: i64 = 0;
+const LIST_PERMISSION: i64 = 1;
+const LIST_ZONE: i64 = 2;
+const LIST_FORBID: i64 = 3;
+const LIST_FORBID_ZONE: i64 = 4;
 
 // `+?1`, not `?1`: SQLite 3.54 re-prepares a statement on every run when a bound parameter pins the leading column
 // of its ORDER BY (measured: a third of GetUser's CPU went to re-parsing); the unary plus keeps the primary-key
 // search and stops that.
-pub(super) static LISTS_BY_USER: LazyLock<ListSql> = LazyLock::new(|| ListSql::new("user_id = +?1"));
-static LISTS_BY_SEARCH: LazyLock<ListSql> = LazyLock::new(|| {
-    ListSql::new(&format!("user_id IN (SELECT id FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH})"))
-});
+pub(super) static LISTS_BY_USER: LazyLock<String> = LazyLock::new(|| list_sql("user_id = +?1"));
+static LISTS_BY_IDS: LazyLock<String> = LazyLock::new(|| list_sql("user_id IN (SELECT value FROM json_each(?1))"));
 
-fn each_row(
-    conn: &Connection,
-    sql: &str,
-    scope: &Scope<'_>,
-    mut f: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare_cached(sql)?;
+/// Fills the access lists of `users` (all within `scope`) from one statement.
+pub(super) fn load_access(conn: &Connection, scope: &Scope, users: &mut [User]) -> Result<(), StoreError> {
+    let mut stmt = match scope {
+        Scope::User(_) => conn.prepare_cached(&LISTS_BY_USER)?,
+        Scope::Users(_) => conn.prepare_cached(&LISTS_BY_IDS)?,
+    };
     let mut found = match scope {
         Scope::User(id) => stmt.query([id.0])?,
-        Scope::Search { customer, search } => stmt.query(params![customer.0, search])?,
+        Scope::Users(ids) => stmt.query([ids])?,
     };
+    let mut items = Vec::new();
     while let Some(row) = found.next()? {
-        f(row)?;
+        let item: ListRow = (
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get::<_, Option<i64>>(5)?.unwrap_or(0),
+            row.get(3)?,
+            row.get(4)?,
+        );
+        items.push(item);
     }
-    Ok(())
-}
-
-/// The access lists of the user a list row belongs to. Rows of users outside `users` cannot appear when the caller
-/// read both in one snapshot; they are skipped anyway.
-fn access_of<'u>(
-    users: &'u mut [User],
-    index: &HashMap<i64, usize>,
-    row: &Row<'_>,
-) -> Result<Option<&'u mut Access>, StoreError> {
-    let user_id: i64 = row.get(0)?;
-    Ok(index.get(&user_id).map(|&i| &mut users[i].access))
-}
-
-/// Fills the access lists of `users` (all within `scope`), five queries in all.
-pub(super) fn load_access(conn: &Connection, scope: &Scope<'_>, users: &mut [User]) -> Result<(), StoreError> {
-    let sql: &ListSql = match scope {
-        Scope::User(_) => &LISTS_BY_USER,
-        Scope::Search { .. } => &LISTS_BY_SEARCH,
-    };
+    drop(found);
+    // By kind (forbids before their zones), user, position and zone position: the stored order.
+    items.sort_unstable_by_key(|&(kind, user, pos, sub, _, _)| (kind, user, pos, sub));
+    // Rows of users outside `users` cannot appear when the caller read both in one snapshot; they are skipped.
     let index: HashMap<i64, usize> = users.iter().enumerate().map(|(i, u)| (u.id.0, i)).collect();
-    each_row(conn, &sql.groups, scope, |row| {
-        let g = rows::group(&row.get::<_, String>(1)?)?;
-        if let Some(a) = access_of(users, &index, row)? {
-            a.groups.push(g);
-        }
-        Ok(())
-    })?;
-    each_row(conn, &sql.permissions, scope, |row| {
-        let p = rows::permission(&row.get::<_, String>(1)?)?;
-        if let Some(a) = access_of(users, &index, row)? {
-            a.permissions.push(p);
-        }
-        Ok(())
-    })?;
-    each_row(conn, &sql.zones, scope, |row| {
-        let z = rows::zone(row.get(1)?, row.get(2)?);
-        if let Some(a) = access_of(users, &index, row)? {
-            a.zones.push(z);
-        }
-        Ok(())
-    })?;
     // Forbid zones name their forbid by (user, position); remember where each forbid landed.
     let mut forbid_at: HashMap<(i64, i64), usize> = HashMap::new();
-    each_row(conn, &sql.forbids, scope, |row| {
-        let (user_id, pos): (i64, i64) = (row.get(0)?, row.get(1)?);
-        let name = rows::permission(&row.get::<_, String>(2)?)?;
-        if let Some(a) = access_of(users, &index, row)? {
-            forbid_at.insert((user_id, pos), a.forbids.len());
-            a.forbids.push(Forbid { name, zones: Vec::new() });
+    for (kind, user_id, pos, _, name, recurse) in items {
+        let Some(a) = index.get(&user_id).map(|&i| &mut users[i].access) else {
+            continue;
+        };
+        let recurse = recurse.unwrap_or(false);
+        match kind {
+            LIST_GROUP => a.groups.push(rows::group(&name)?),
+            LIST_PERMISSION => a.permissions.push(rows::permission(&name)?),
+            LIST_ZONE => a.zones.push(rows::zone(name, recurse)),
+            LIST_FORBID => {
+                forbid_at.insert((user_id, pos), a.forbids.len());
+                a.forbids.push(Forbid { name: rows::permission(&name)?, zones: Vec::new() });
+            }
+            LIST_FORBID_ZONE => {
+                let i = forbid_at
+                    .get(&(user_id, pos))
+                    .ok_or_else(|| StoreError::Corrupt(format!("user {user_id}: zone of missing forbid {pos}")))?;
+                a.forbids[*i].zones.push(rows::zone(name, recurse));
+            }
+            other => return Err(StoreError::Corrupt(format!("unknown list kind {other}"))),
         }
-        Ok(())
-    })?;
-    each_row(conn, &sql.forbid_zones, scope, |row| {
-        let (user_id, pos): (i64, i64) = (row.get(0)?, row.get(1)?);
-        let z = rows::zone(row.get(2)?, row.get(3)?);
-        if let Some(a) = access_of(users, &index, row)? {
-            let i = forbid_at
-                .get(&(user_id, pos))
-                .ok_or_else(|| StoreError::Corrupt(format!("user {user_id}: zone of missing forbid {pos}")))?;
-            a.forbids[*i].zones.push(z);
-        }
-        Ok(())
-    })
+    }
+    Ok(())
 }
 
 pub(super) fn insert_user(conn: &Connection, user: &User, password_hash: &str) -> Result<UserId, StoreError> {
@@ -589,7 +558,8 @@ pub(super) fn job_id_floor(conn: &Connection) -> Result<i64, StoreError> {
 
 pub(super) fn set_job_id_ceiling(conn: &Connection, ceiling: i64) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        // max(): reservations of one group-commit batch may arrive out of order; the ceiling never goes down.
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
     )?
     .execute(params![JOB_ID_CEILING, ceiling])?;
     Ok(())

@@ -82,7 +82,7 @@ pub(super) static USER_SQL: LazyLock<UserSql> = LazyLock::new(|| {
     UserSql {
         by_key: format!("{select} WHERE customer_id = ?1 AND user_name_key = ?2"),
         by_id: format!("{select} WHERE customer_id = ?1 AND id = ?2"),
-        search: format!("{select} WHERE customer_id = ?1 AND {SEARCH_MATCH} ORDER BY user_name_key, id"),
+        search: format!("{select} WHERE customer_id = ?1 AND {SEARCH_MATCH} ORDER BY user_name_key, id LIMIT ?3"),
         insert: format!("INSERT INTO users ({}, password_hash) VALUES ({})", write.join(", "), placeholders.join(", ")),
         update: format!("UPDATE users SET {} WHERE id = ?{}", assignments.join(", "), write.len() + 1),
     }

@@ -153,7 +153,8 @@ fn update(mut user: User, revoke: Revoke) -> Change {
 #[test]
 fn pragmas_on_the_writer() {
     let f = fixture();
-    let conn = f.store.writer.lock().unwrap();
+    let st = f.store.writer.state();
+    let conn = &st.conn;
     let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
     let sync: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
     let fks: i64 = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
@@ -668,8 +669,7 @@ fn hot_read_statements_are_not_prepared_again_on_every_run() {
     // per-user list queries are written so that it does not (see LISTS_BY_USER).
     let f = fixture();
     let conn = Connection::open(&f.path).unwrap();
-    let l = &*super::queries::LISTS_BY_USER;
-    for sql in [&l.groups, &l.permissions, &l.zones, &l.forbids, &l.forbid_zones] {
+    for sql in [&*super::queries::LISTS_BY_USER] {
         for _ in 0..3 {
             let mut stmt = conn.prepare_cached(sql).unwrap();
             let mut rows = stmt.query([1i64]).unwrap();
@@ -678,6 +678,159 @@ fn hot_read_statements_are_not_prepared_again_on_every_run() {
             assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "{sql}");
         }
     }
+}
+
+/// Writers queued behind a held connection form one batch: one COMMIT for all of them.
+#[test]
+fn concurrent_writes_share_one_commit_and_are_all_durable() {
+    let f = fixture();
+    let writers = 12;
+    // The first job id reserves a block of ids through the writer: get that done before the writer is held.
+    f.store.next_job_id().unwrap();
+    let commits_before = std::thread::scope(|s| {
+        let held = f.store.writer.state();
+        let before = held.commits;
+        let handles: Vec<_> = (0..writers)
+            .map(|i| {
+                let f = &f;
+                s.spawn(move || f.add(&format!("batch{i}"), "Batch", &format!("b{i}@example.org")).id)
+            })
+            .collect();
+        while f.store.writer.queued() < writers {
+            std::thread::yield_now();
+        }
+        drop(held);
+        for h in handles {
+            h.join().unwrap();
+        }
+        before
+    });
+    assert_eq!(f.store.writer.state().commits - commits_before, 1, "one transaction for the queued writers");
+    // Durable: another connection (as after a restart) sees every user and its audit record.
+    assert_eq!(f.count("SELECT COUNT(*) FROM users WHERE user_name LIKE 'batch%'"), 12);
+    assert_eq!(f.count("SELECT COUNT(*) FROM audit WHERE operation = 'CreateUser'"), 12);
+    drop(f.store);
+    let reopened = SqliteStore::open(&f.path).unwrap();
+    assert!(reopened.user_by_name(f.customer, &name("batch11")).unwrap().is_some());
+}
+
+/// A write that fails (duplicate name, or a panic) rolls back alone; its batch neighbours commit.
+#[test]
+fn a_failing_write_does_not_fail_its_batch() {
+    let f = fixture();
+    f.add("taken", "Taken", "taken@example.org");
+    f.store.next_job_id().unwrap();
+    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
+        let held = f.store.writer.state();
+        let mut handles = Vec::new();
+        for i in 0..9 {
+            let f = &f;
+            handles.push(s.spawn(move || {
+                let user = if i == 4 { "TAKEN".to_owned() } else { format!("ok{i}") };
+                let a = audit(&f.store, "CreateUser");
+                let rec = record(f.customer, &user, "First", "x@example.org", plain_access());
+                f.store.insert_user(&rec, &a).map(|_| ()).map_err(|e| e.code.as_str().to_owned())
+            }));
+        }
+        let f = &f;
+        let panicking = s.spawn(move || {
+            f.store.write(|conn| -> Result<(), super::StoreError> {
+                conn.execute("DELETE FROM users", [])?;
+                panic!("a bug in a write");
+            })
+        });
+        while f.store.writer.queued() < 10 {
+            std::thread::yield_now();
+        }
+        drop(held);
+        assert!(panicking.join().is_err());
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let failed: Vec<_> = results.iter().filter_map(|r| r.clone().err()).collect();
+    assert_eq!(failed, ["TARGET_EXISTS"]);
+    assert_eq!(f.count("SELECT COUNT(*) FROM users WHERE user_name LIKE 'ok%'"), 8);
+    assert_eq!(f.count("SELECT COUNT(*) FROM users"), 9, "the panicking write's DELETE was rolled back");
+    // The writer is usable after all of it.
+    f.add("after", "After", "after@example.org");
+    assert_eq!(f.count("SELECT COUNT(*) FROM users"), 10);
+}
+
+#[test]
+fn a_batch_is_bounded() {
+    let f = fixture();
+    let n = super::writer::MAX_BATCH + 10;
+    f.store.next_job_id().unwrap();
+    let before = std::thread::scope(|s| {
+        let held = f.store.writer.state();
+        let before = held.commits;
+        for i in 0..n {
+            let f = &f;
+            s.spawn(move || f.store.record_audit(&audit(&f.store, if i % 2 == 0 { "a" } else { "b" })).unwrap());
+        }
+        while f.store.writer.queued() < n {
+            std::thread::yield_now();
+        }
+        drop(held);
+        before
+    });
+    assert_eq!(f.store.writer.state().commits - before, 2);
+    assert_eq!(f.count("SELECT COUNT(*) FROM audit"), i64::try_from(n).unwrap());
+}
+
+/// Authenticated requests read sessions and their users through the cache; every change that ends a session or
+/// changes a user is seen at once, because the write invalidates on commit.
+#[test]
+fn cached_sessions_and_users_follow_every_change() {
+    let f = fixture();
+    let kim = f.add("kim", "Kim", "kim@example.org");
+    f.login(kim.id, "tok-kim-1");
+    f.login(kim.id, "tok-kim-2");
+    let hash = |t: &str| TokenHash(t.into());
+    // Cached now.
+    assert!(f.store.session_by_hash(&hash("tok-kim-1")).unwrap().is_some());
+    assert!(!f.store.user_by_id(f.customer, kim.id).unwrap().unwrap().blocked);
+
+    // Blocking (a modify) is seen by the next lookup of the user.
+    let (r, _) = f.modify("kim", |u| {
+        let mut u = u.clone();
+        u.blocked = true;
+        Ok(update(u, Revoke::None))
+    });
+    r.unwrap();
+    assert!(f.store.user_by_id(f.customer, kim.id).unwrap().unwrap().blocked);
+
+    // Logout ends one session, revoking ends the rest.
+    let one = f.store.session_by_hash(&hash("tok-kim-1")).unwrap().unwrap();
+    f.store.logout(one.id, &audit(&f.store, "SessionLogout")).unwrap();
+    assert!(!f.has_session("tok-kim-1"));
+    assert!(f.has_session("tok-kim-2"));
+    let (r, _) = f.modify("kim", |u| Ok(update(u.clone(), Revoke::All)));
+    r.unwrap();
+    assert!(!f.has_session("tok-kim-2"));
+
+    // A password reset, then deletion.
+    f.login(kim.id, "tok-kim-3");
+    assert!(f.has_session("tok-kim-3"));
+    f.store.reset_password(kim.id, "$argon2id$new", &audit(&f.store, "AdminResetPassword")).unwrap();
+    assert!(!f.has_session("tok-kim-3"));
+    f.login(kim.id, "tok-kim-4");
+    assert!(f.has_session("tok-kim-4"));
+    let (r, _) = f.modify("kim", |_| Ok(Change::Delete));
+    r.unwrap();
+    assert!(!f.has_session("tok-kim-4"));
+    assert!(f.store.user_by_id(f.customer, kim.id).unwrap().is_none());
+}
+
+/// Another process (an offline admin command) writes behind the cache's back: its change shows within the TTL.
+#[test]
+fn changes_by_another_process_show_within_the_ttl() {
+    let f = fixture();
+    let lee = f.add("lee", "Lee", "lee@example.org");
+    f.login(lee.id, "tok-lee");
+    assert!(f.has_session("tok-lee"));
+    f.raw().execute("DELETE FROM sessions", []).unwrap();
+    std::thread::sleep(super::cache::TTL + std::time::Duration::from_millis(50));
+    assert!(!f.has_session("tok-lee"));
 }
 
 #[test]
@@ -709,4 +862,23 @@ fn job_results_keep_the_answered_user_and_no_secret() {
     assert_eq!((job.err_cd(), job.user), (Some("PERMISSION_DENIED"), None));
     let kept: String = f.raw().query_row("SELECT group_concat(user_view) FROM job_results", [], |r| r.get(0)).unwrap();
     assert!(!kept.contains("argon2") && !kept.contains("correct horse"), "{kept}");
+}
+
+/// The write-free way to a job id takes from the same sequence, and only what is already durably reserved.
+#[test]
+fn job_ids_without_a_write_come_from_the_reserved_block_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("jobs.db")).unwrap();
+    assert_eq!(store.next_job_id_if_reserved(), None, "nothing is reserved before the first job id");
+    let first = store.next_job_id().unwrap();
+    let second = store.next_job_id_if_reserved().unwrap();
+    let third = store.next_job_id().unwrap();
+    assert!(first < second && second < third);
+    let mut last = third;
+    while let Some(id) = store.next_job_id_if_reserved() {
+        assert!(id > last);
+        last = id;
+    }
+    assert_eq!(last.0, first.0 + super::JOB_ID_BLOCK - 1, "the whole block, and not one id beyond it");
+    assert!(store.next_job_id().unwrap() > last, "the next block is reserved by a write");
 }
