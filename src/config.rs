@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::app::Policy;
+use crate::domain::login_guard::{LockoutPolicy, RateLimit};
 use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
 use crate::domain::users::Limits;
@@ -50,6 +51,16 @@ pub struct Settings {
     pub session_idle_secs: u64,
     pub session_absolute_secs: u64,
     pub lock_after_failures: u32,
+    /// Wrong passwords in a row answered without delay; after them each attempt waits 1 s, doubling per failure.
+    pub lockout_free_failures: u32,
+    /// Ceiling of that delay.
+    pub lockout_max_delay_secs: u64,
+    /// SessionLogin attempts per minute per source address (IPv6: per /64); 0 turns the limit off.
+    pub login_rate_per_minute: u32,
+    /// Attempts a source may make at once before the per-minute rate applies.
+    pub login_rate_burst: u32,
+    /// Source addresses remembered at once (memory bound of the rate limiter).
+    pub login_rate_sources: usize,
     /// Argon2 hashes running at once (each holds 19 MiB); default: the number of cores.
     pub hash_concurrency: usize,
     /// Password for owners created by bootstrap and the admin commands (`USERGATE_BOOTSTRAP_PASSWORD`); never
@@ -101,6 +112,11 @@ impl Default for Settings {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             lock_after_failures: 100,
+            lockout_free_failures: 5,
+            lockout_max_delay_secs: 15 * 60,
+            login_rate_per_minute: 30,
+            login_rate_burst: 20,
+            login_rate_sources: 10_000,
             hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             bootstrap_password: None,
             #[cfg(debug_assertions)]
@@ -166,6 +182,12 @@ impl Settings {
         if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 || self.lock_after_failures == 0 {
             return bad("timeouts and lock_after_failures must be positive");
         }
+        if self.lockout_max_delay_secs == 0 {
+            return bad("lockout_max_delay_secs must be positive");
+        }
+        if self.login_rate_burst == 0 || self.login_rate_sources == 0 {
+            return bad("login_rate_burst and login_rate_sources must be at least 1");
+        }
         Ok(())
     }
 
@@ -201,7 +223,17 @@ impl Settings {
             input: InputRules { min_password_chars: self.min_password_length, phone_required: self.phone_required },
             limits: Limits { search_limit: self.search_limit },
             session: SessionPolicy { idle_secs: self.session_idle_secs, absolute_secs: self.session_absolute_secs },
-            lock_after: self.lock_after_failures,
+            lockout: LockoutPolicy {
+                free_failures: self.lockout_free_failures,
+                first_delay_secs: 1,
+                max_delay_secs: self.lockout_max_delay_secs,
+                hard_lock_after: self.lock_after_failures,
+            },
+            login_rate: RateLimit {
+                per_minute: self.login_rate_per_minute,
+                burst: self.login_rate_burst,
+                max_sources: self.login_rate_sources,
+            },
             xml: self.xml_limits(),
             #[cfg(debug_assertions)]
             panic_on_user_name: self.panic_on_user_name,

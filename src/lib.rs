@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use app::App;
 use config::Settings;
-use domain::values::Timestamp;
 use store::sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +49,8 @@ pub fn hasher(settings: &Settings) -> Result<auth::password::PasswordHasher, Sta
 /// A started server: its address, and how to stop it.
 pub struct Running {
     pub addr: SocketAddr,
+    /// The running application (tests read its hasher's counters and move its clock).
+    pub app: Arc<App>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -80,8 +81,10 @@ pub fn build_app(settings: &Settings) -> Result<App, StartError> {
         hasher,
         secrets,
         policy: settings.policy(),
-        clock: Timestamp::now,
+        clock: app::Clock::default(),
         password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency.saturating_mul(2)),
+        login_limiter: domain::login_guard::SourceLimiter::new(settings.policy().login_rate),
+        logins_in_flight: domain::login_guard::InFlight::default(),
     })
 }
 
@@ -92,8 +95,9 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         .await
         .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
     let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
+    let app = Arc::new(app);
     let server = Arc::new(http::Server {
-        app: Arc::new(app),
+        app: Arc::clone(&app),
         limits: http::HttpLimits {
             body_limit: settings.body_limit,
             max_connections: settings.max_connections,
@@ -110,5 +114,5 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         let _ = stopped.await;
     }));
     tracing::info!("usergate listening on http://{addr}/SOAP/");
-    Ok(Running { addr, stop, task })
+    Ok(Running { addr, app, stop, task })
 }

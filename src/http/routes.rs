@@ -134,7 +134,11 @@ async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Repl
             return plain(StatusCode::REQUEST_TIMEOUT, "request body not received in time\n");
         }
     };
-    let meta = RequestMeta { client_addr: peer.ip().to_string(), correlation_id: request_id.clone() };
+    let meta = RequestMeta {
+        client_ip: Some(peer.ip()),
+        client_addr: peer.ip().to_string(),
+        correlation_id: request_id.clone(),
+    };
     let a = handle(&server.app, &bytes, charset, soap_action.as_deref(), meta).await;
     // An access log at debug level: at info it would cost more than the request at full load.
     tracing::debug!(status = a.status, request_id = %request_id, peer = %peer, bytes = bytes.len(), "soap request");

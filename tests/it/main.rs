@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod authz_matrix;
 mod block_delete;
 mod cli;
 mod crash_loop;
@@ -19,6 +20,7 @@ mod helpers;
 mod hostile;
 mod permission_report;
 mod robustness;
+mod security;
 mod session;
 mod storage_faults;
 mod tidy;
