@@ -22,7 +22,8 @@ struct World {
 }
 
 fn meta() -> RequestMeta {
-    RequestMeta { client_addr: "127.0.0.1".into(), correlation_id: "fuzz".into() }
+    let ip = std::net::IpAddr::from([127, 0, 0, 1]);
+    RequestMeta { client_ip: Some(ip), client_addr: ip.to_string(), correlation_id: "fuzz".into() }
 }
 
 fn soap(op: &str, children: &str) -> String {
@@ -44,6 +45,11 @@ impl World {
             db: dir.path().join("fuzz.db"),
             bootstrap_password: Some(Secret(OWNER_PASSWORD.into())),
             hash_concurrency: 1,
+            // Inputs may guess the owner's password or log in often: the harness's own owner login must keep
+            // working, so neither the lockout nor the per-source rate may stop it (their code still runs).
+            login_rate_per_minute: 0,
+            lockout_free_failures: u32::MAX,
+            lock_after_failures: u32::MAX,
             ..Settings::default()
         };
         let app = Arc::new(usergate::build_app(&settings).expect("app"));

@@ -87,7 +87,20 @@ const MATRIX: &[Row] = &[
     // Any job of the caller's customer (the user data only to its actor or with UserGet, which get_job.rs tests); the
     // target is the job that created the target user, and for "self" the one that created the caller.
     row("GetJob", None, [Pass, Pass, Pass, NOT_FOUND, Pass]),
+    // DDNS update users: the target is an update user of this customer (names are generated, so creating one never
+    // clashes); "self" names the caller, an ordinary user, which is no update user. GetUpdateUsers lists the
+    // caller's own customer (no UpdateUserGet exists: UserGet gates it).
+    row("CreateUpdateUser", Some("UpdateUserAdd"), [Pass, Pass, DENIED, Pass, Pass]),
+    row("GetUpdateUsers", Some("UserGet"), [Pass, Pass, DENIED, Pass, Pass]),
+    row("UpdateUpdateUser", Some("UpdateUserUpdate"), [Pass, Pass, DENIED, NOT_FOUND, NOT_FOUND]),
+    row("GetUpdateUserPassword", Some("UserAuthGetPW"), [Pass, Pass, DENIED, NOT_FOUND, NOT_FOUND]),
+    row("DeleteOneUpdateUser", Some("UpdateUserDelete"), [Pass, Pass, DENIED, NOT_FOUND, NOT_FOUND]),
 ];
+
+/// Operations on DDNS update users: their target is an update user, made for the cell.
+fn on_update_user(op: &str) -> bool {
+    matches!(op, "UpdateUpdateUser" | "GetUpdateUserPassword" | "DeleteOneUpdateUser" | "GetUpdateUsers")
+}
 
 /// The one list item each access-list operation sends: values every caller here may grant, so that the cell is
 /// about the gate and the target, not about escalation (tests/it/escalation.rs and user_lists.rs cover that).
@@ -134,11 +147,15 @@ struct Outcome {
 
 /// Runs one cell: a fresh target (and, for the per-cell roles, a fresh caller), then the operation.
 async fn cell(app: &TestApp, setup: &str, i: usize, r: &Row, role: Role, expected: Expect, caller: Caller) -> Outcome {
-    let target = format!("t{i}{}", role as u8);
-    // Every cell acts on a fresh plain user, so other cells (a delete, a block) cannot change its outcome; CreateUser's
-    // target is new, except for the other customer, whose name must not clash with ours.
+    let mut target = format!("t{i}{}", role as u8);
+    // Every cell acts on a fresh plain user (or update user), so other cells (a delete, a block) cannot change its
+    // outcome; CreateUser's target is new, except for the other customer, whose name must not clash with ours.
     let mut target_job = String::new();
-    if r.op != "CreateUser" || role == Role::OtherCustomer {
+    if on_update_user(r.op) {
+        let c = app.call("CreateUpdateUser", &format!("<token>{setup}</token><nickname>{target}</nickname>")).await;
+        assert!(c.is_success(), "{}", c.body);
+        target = c.data_field("user_name").unwrap();
+    } else if r.op != "CreateUser" || role == Role::OtherCustomer {
         let c = app.create_user(setup, &target, PW, "").await;
         assert!(c.is_success(), "{}", c.body);
         target_job = c.field("job_id").unwrap();
@@ -166,6 +183,8 @@ async fn cell(app: &TestApp, setup: &str, i: usize, r: &Row, role: Role, expecte
             "CreateUser" => user_children(&token, &target, PW, ""),
             "GetUsers" | "SessionLogout" | "SessionIsAlive" | "SessionKeepAlive" => format!("<token>{token}</token>"),
             "UpdateUser" => format!("<token>{token}</token><user_name>{target}</user_name><city>X</city>"),
+            "CreateUpdateUser" | "GetUpdateUsers" => format!("<token>{token}</token>"),
+            "UpdateUpdateUser" => format!("<token>{token}</token><user_name>{target}</user_name><block>true</block>"),
             "CheckPermissions" => format!("<token>{token}</token><permission>UserGet</permission>"),
             "GetJob" => format!("<token>{token}</token><job_id>{target_job}</job_id>"),
             op if access_item(op).is_some() => {
@@ -182,8 +201,11 @@ async fn cell(app: &TestApp, setup: &str, i: usize, r: &Row, role: Role, expecte
     };
     let mut failures = Vec::new();
     // Listing from another customer succeeds, and shows none of this customer's users.
-    if r.op == "GetUsers" && role == Role::OtherCustomer && resp.body.contains(&format!(">{target}<")) {
-        failures.push(format!("GetUsers as OtherCustomer lists {target} of another customer"));
+    if matches!(r.op, "GetUsers" | "GetUpdateUsers")
+        && role == Role::OtherCustomer
+        && resp.body.contains(&format!(">{target}<"))
+    {
+        failures.push(format!("{} as OtherCustomer lists {target} of another customer", r.op));
     }
     let as_expected = match expected {
         Pass => resp.is_success(),
