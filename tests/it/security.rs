@@ -249,10 +249,14 @@ async fn admin_unlock_lifts_a_hard_lock_while_serving() {
 
 /// A raw HTTP request from a chosen loopback address (all of 127.0.0.0/8 reaches the server on 127.0.0.1).
 async fn post_from(from: [u8; 4], to: SocketAddr, op: &str, children: &str) -> Resp {
+    post_body_from(from, to, &envelope(op, children)).await
+}
+
+/// `post_from` with a whole envelope (a DynECT one).
+async fn post_body_from(from: [u8; 4], to: SocketAddr, body: &str) -> Resp {
     let socket = TcpSocket::new_v4().unwrap();
     socket.bind(SocketAddr::from((from, 0))).unwrap();
     let mut s = socket.connect(to).await.unwrap();
-    let body = envelope(op, children);
     let head = format!(
         "POST /SOAP/ HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -309,6 +313,102 @@ async fn login_rate_is_limited_per_source_address() {
     assert!(r.is_success(), "{}", r.body);
     let r = post_from(attacker, app.addr, "SessionLogin", &login_children("owner", OWNER_PASSWORD)).await;
     assert_eq!(r.err_cd().as_deref(), Some("SERVICE_UNAVAILABLE"));
+}
+
+/// A DynECT SessionLogin envelope of WSDL `version` (2.3.1 or 3.7.16).
+fn dynect_login(version: &str, user: &str, password: &str) -> String {
+    format!(
+        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:d=\"https://api2.dynect.net/wsdl/{version}/Dynect/\"><s:Body><d:SessionLoginRequest>{}\
+         </d:SessionLoginRequest></s:Body></s:Envelope>",
+        login_children(user, password)
+    )
+}
+
+#[tokio::test]
+async fn dynect_logins_share_the_per_source_rate() {
+    let app = TestApp::spawn_with(|s| {
+        s.login_rate_per_minute = 1;
+        s.login_rate_burst = 3;
+    })
+    .await;
+    let source = [127, 0, 0, 4];
+    // The burst spent across the three profiles: the limit is one bucket per address, whatever the namespace.
+    let r = post_from(source, app.addr, "SessionLogin", &login_children("owner", "guess-1234")).await;
+    r.assert_fault("INVALID_DATA", "login: Bad or expired credentials");
+    for version in ["2.3.1", "3.7.16"] {
+        let r = post_body_from(source, app.addr, &dynect_login(version, "owner", "guess-1234")).await;
+        assert_eq!(r.err_cd().as_deref(), Some("INVALID_DATA"), "{}", r.body);
+    }
+    let before = app.app().hasher.runs();
+    for version in ["2.3.1", "3.7.16"] {
+        let r = post_body_from(source, app.addr, &dynect_login(version, "owner", OWNER_PASSWORD)).await;
+        assert_eq!((r.status, r.err_cd().as_deref()), (500, Some("SERVICE_UNAVAILABLE")), "{}", r.body);
+        assert_eq!(r.info(), "login: too many login attempts from your address; retry later");
+        assert!(r.body.contains(&format!("https://api2.dynect.net/wsdl/{version}/Dynect/")), "{}", r.body);
+    }
+    let r = post_from(source, app.addr, "SessionLogin", &login_children("owner", OWNER_PASSWORD)).await;
+    assert_eq!(r.err_cd().as_deref(), Some("SERVICE_UNAVAILABLE"), "{}", r.body);
+    assert_eq!(app.app().hasher.runs(), before, "a refused source costs no Argon2 work in any profile");
+}
+
+#[tokio::test]
+async fn dynect_logins_and_update_user_names_share_the_lockout() {
+    // A hard lock after three failures and no delay before it: the counts are exact, with no window to race.
+    let app = TestApp::spawn_with(|s| {
+        s.login_rate_per_minute = 0;
+        s.lockout_free_failures = 10;
+        s.lock_after_failures = 3;
+    })
+    .await;
+    let owner = app.owner_token().await;
+    app.user_with(&owner, "vic", "").await;
+    let created = app.call("CreateUpdateUser", &format!("<token>{owner}</token><password>{PW}</password>")).await;
+    assert!(created.is_success(), "{}", created.body);
+    let ddns = created.data_field("user_name").unwrap();
+    let source = [127, 0, 0, 5];
+    let runs = || app.app().hasher.runs();
+    // One failure per profile locks vic: the count is the account's, whichever contract the client speaks.
+    let before = runs();
+    let r = post_from(source, app.addr, "SessionLogin", &login_children("vic", "wrong-pass-1")).await;
+    r.assert_fault("INVALID_DATA", "login: Bad or expired credentials");
+    for version in ["2.3.1", "3.7.16"] {
+        let r = post_body_from(source, app.addr, &dynect_login(version, "vic", "wrong-pass-1")).await;
+        assert_eq!(
+            (r.err_cd().as_deref(), r.info().as_str()),
+            (Some("INVALID_DATA"), "login: Bad or expired credentials")
+        );
+    }
+    assert_eq!(runs() - before, 3, "each failure was checked");
+    let before = runs();
+    for version in ["2.3.1", "3.7.16"] {
+        let r = post_body_from(source, app.addr, &dynect_login(version, "vic", PW)).await;
+        assert_eq!(
+            (r.err_cd().as_deref(), r.info().as_str()),
+            (Some("INVALID_DATA"), "login: Bad or expired credentials")
+        );
+    }
+    assert!(!app.login("default", "vic", PW).await.is_success(), "locked in the native profile too");
+    assert_eq!(runs(), before, "a locked account is refused without a password check");
+    // A DDNS update user cannot log in to the management operations, even with its own password; its name is
+    // throttled and locked like any other, over DynECT too.
+    let before = runs();
+    let r = post_body_from(source, app.addr, &dynect_login("3.7.16", &ddns, PW)).await;
+    assert_eq!((r.err_cd().as_deref(), r.info().as_str()), (Some("INVALID_DATA"), "login: Bad or expired credentials"));
+    let r = post_from(source, app.addr, "SessionLogin", &login_children(&ddns, PW)).await;
+    r.assert_fault("INVALID_DATA", "login: Bad or expired credentials");
+    let r = post_body_from(source, app.addr, &dynect_login("2.3.1", &ddns, PW)).await;
+    assert_eq!(r.err_cd().as_deref(), Some("INVALID_DATA"));
+    assert_eq!(runs() - before, 3, "an update user's name costs the same work as any name");
+    let before = runs();
+    let r = post_body_from(source, app.addr, &dynect_login("3.7.16", &ddns, PW)).await;
+    assert_eq!(r.err_cd().as_deref(), Some("INVALID_DATA"));
+    assert_eq!(runs(), before, "the update user's name is locked");
+    let sql = format!(
+        "SELECT COUNT(*) FROM login_guard WHERE locked = 1 AND user_key IN ('vic', '{}')",
+        ddns.to_ascii_lowercase()
+    );
+    assert_eq!(count(&app, &sql), 2);
 }
 
 #[tokio::test]
