@@ -1,9 +1,9 @@
-//! Offline administration: the bootstrap owner of an empty database, `create-owner` and `reset-password`.
+//! Offline administration: the bootstrap owner of an empty database, `create-owner`, `reset-password` and `unlock`.
 
 use crate::auth::password::{PasswordHasher, generate_password};
 use crate::domain::audit::{AuditEntry, Outcome};
 use crate::domain::permission::Group;
-use crate::domain::store::NewUserRecord;
+use crate::domain::store::{Change, NewUserRecord, Revoke};
 use crate::domain::user::{Access, NewUser, Password, Profile, ProfileField};
 use crate::domain::values::{CustomerName, Text, Timestamp, UserName};
 use crate::domain::{DomainError, Store};
@@ -128,6 +128,34 @@ pub fn reset_password(
     entry.customer = Some(customer_id);
     store.reset_password(found.id, &p.password_hash, &entry)?;
     Ok(p.shown())
+}
+
+/// Lifts a user's login lockout (the hard lock and any delay, with the failures behind them); the password and the
+/// sessions stay as they are.
+pub fn unlock(store: &dyn Store, customer: &str, user: &str) -> Result<(), AdminError> {
+    let customer = CustomerName::parse("customer", customer)?;
+    let user_name = UserName::parse("user", user)?;
+    let not_found = || AdminError::Other(format!("no user {user_name} in customer {}", customer.as_str()));
+    let customer_id = store.find_customer(&customer)?.ok_or_else(not_found)?;
+    let mut entry = audit(store, "AdminUnlock", user_name.as_str())?;
+    entry.customer = Some(customer_id);
+    let now = entry.at;
+    let found = store.modify_user(customer_id, &user_name, &mut entry, &mut |user, _| {
+        let mut next = user.clone();
+        if user.locked {
+            next.locked = false;
+            next.version += 1;
+            next.updated_at = now;
+        }
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke: Revoke::None,
+            changed: vec!["locked"],
+            unlock: true,
+        })
+    })?;
+    found.map(|_| ()).ok_or_else(not_found)
 }
 
 /// On an empty database: customer `default` with owner `owner`.

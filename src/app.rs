@@ -1,10 +1,12 @@
-//! `App`: what every operation needs (store, hasher, rules, limits, clock), built once at start-up.
+//! `App`: what every operation needs (store, hasher, rules, limits, clock, login throttle), built once at start-up.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use crate::auth::password::PasswordHasher;
 use crate::auth::secret_box::SecretBox;
 use crate::domain::Store;
+use crate::domain::login_guard::{InFlight, LockoutPolicy, RateLimit, SourceLimiter};
 use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
 use crate::domain::users::Limits;
@@ -17,9 +19,14 @@ pub struct Policy {
     pub input: InputRules,
     pub limits: Limits,
     pub session: SessionPolicy,
-    /// Consecutive wrong passwords after which an account is locked (design.md: 100).
-    pub lock_after: u32,
+    /// Per-account login lockout (design.md: delay after 5 failures, hard lock at 100).
+    pub lockout: LockoutPolicy,
+    /// Per-source SessionLogin rate.
+    pub login_rate: RateLimit,
     pub xml: XmlLimits,
+    /// Test builds only (`Settings::panic_on_user_name`).
+    #[cfg(debug_assertions)]
+    pub panic_on_user_name: Option<&'static str>,
 }
 
 impl Default for Policy {
@@ -28,9 +35,30 @@ impl Default for Policy {
             input: InputRules::default(),
             limits: Limits { search_limit: 10_000 },
             session: SessionPolicy::default(),
-            lock_after: 100,
+            lockout: LockoutPolicy::default(),
+            login_rate: RateLimit::default(),
             xml: XmlLimits::default(),
+            #[cfg(debug_assertions)]
+            panic_on_user_name: None,
         }
+    }
+}
+
+/// The time operations see: the system clock plus an offset that only tests move, so that expiry and lockout
+/// delays can be tested without sleeping.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_secs: AtomicI64,
+}
+
+impl Clock {
+    pub fn now(&self) -> Timestamp {
+        Timestamp(Timestamp::now().0.saturating_add(self.offset_secs.load(Ordering::Relaxed)))
+    }
+
+    /// Moves this clock forward (tests).
+    pub fn advance(&self, secs: i64) {
+        self.offset_secs.fetch_add(secs, Ordering::Relaxed);
     }
 }
 
@@ -40,10 +68,14 @@ pub struct App {
     /// Seals the secrets that must be read back (DDNS update-user passwords) with the key file's key.
     pub secrets: SecretBox,
     pub policy: Policy,
-    /// Time is an input (tests may fix it).
-    pub clock: fn() -> Timestamp,
+    /// Time is an input (tests move it).
+    pub clock: Clock,
     /// Requests that hash a password wait here, asynchronously, for a permit (two per hasher thread, so that one
     /// request's durable write overlaps the next one's hash): a login flood then holds tasks, not blocking threads,
     /// and reads keep the blocking pool to themselves.
     pub password_gate: tokio::sync::Semaphore,
+    /// SessionLogin attempts per source address (in memory, capped).
+    pub login_limiter: SourceLimiter,
+    /// Throttled accounts whose login is being checked now (one attempt at a time each).
+    pub logins_in_flight: InFlight,
 }

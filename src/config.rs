@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::app::Policy;
+use crate::domain::login_guard::{LockoutPolicy, RateLimit};
 use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
 use crate::domain::users::Limits;
@@ -29,20 +30,48 @@ pub struct Settings {
     pub body_limit: usize,
     pub max_connections: usize,
     pub max_headers: usize,
+    /// hyper's read buffer for the request head (request line and headers); 431 above it.
+    pub max_header_bytes: usize,
     pub header_timeout_secs: u64,
     pub body_timeout_secs: u64,
+    /// XML caps (design.md section 6): nesting depth, elements in the document, children of one element,
+    /// attributes on one element, bytes in one attribute value, bytes in one text node, namespace declarations on
+    /// one element, bytes in one element name.
+    pub xml_max_depth: usize,
+    pub xml_max_elements: usize,
+    pub xml_max_children: usize,
+    pub xml_max_attributes: usize,
+    pub xml_max_attribute_bytes: usize,
+    pub xml_max_text_bytes: usize,
+    pub xml_max_namespaces: usize,
+    pub xml_max_name_bytes: usize,
     pub min_password_length: usize,
     pub phone_required: bool,
     pub search_limit: u64,
     pub session_idle_secs: u64,
     pub session_absolute_secs: u64,
     pub lock_after_failures: u32,
+    /// Wrong passwords in a row answered without delay; after them each attempt waits 1 s, doubling per failure.
+    pub lockout_free_failures: u32,
+    /// Ceiling of that delay.
+    pub lockout_max_delay_secs: u64,
+    /// SessionLogin attempts per minute per source address (IPv6: per /64); 0 turns the limit off.
+    pub login_rate_per_minute: u32,
+    /// Attempts a source may make at once before the per-minute rate applies.
+    pub login_rate_burst: u32,
+    /// Source addresses remembered at once (memory bound of the rate limiter).
+    pub login_rate_sources: usize,
     /// Argon2 hashes running at once (each holds 19 MiB); default: the number of cores.
     pub hash_concurrency: usize,
     /// Password for owners created by bootstrap and the admin commands (`USERGATE_BOOTSTRAP_PASSWORD`); never
     /// read from the file, never printed.
     #[serde(skip)]
     pub bootstrap_password: Option<Secret>,
+    /// Test builds only: a GetUser for this user name panics inside dispatch, to prove that a handler panic is a
+    /// Server fault and the process keeps serving. Absent from release builds.
+    #[cfg(debug_assertions)]
+    #[serde(skip)]
+    pub panic_on_user_name: Option<&'static str>,
 }
 
 /// A secret string whose Debug output is redacted.
@@ -57,6 +86,7 @@ impl std::fmt::Debug for Secret {
 
 impl Default for Settings {
     fn default() -> Self {
+        let xml = XmlLimits::default();
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             db: PathBuf::from("usergate.db"),
@@ -65,16 +95,32 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             max_connections: 1024,
             max_headers: 64,
+            max_header_bytes: 64 * 1024,
             header_timeout_secs: 10,
             body_timeout_secs: 10,
+            xml_max_depth: xml.max_depth,
+            xml_max_elements: xml.max_elements,
+            xml_max_children: xml.max_children,
+            xml_max_attributes: xml.max_attributes,
+            xml_max_attribute_bytes: xml.max_attribute_len,
+            xml_max_text_bytes: xml.max_text,
+            xml_max_namespaces: xml.max_namespace_bindings,
+            xml_max_name_bytes: xml.max_name_len,
             min_password_length: 8,
             phone_required: false,
             search_limit: 10_000,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             lock_after_failures: 100,
+            lockout_free_failures: 5,
+            lockout_max_delay_secs: 15 * 60,
+            login_rate_per_minute: 30,
+            login_rate_burst: 20,
+            login_rate_sources: 10_000,
             hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             bootstrap_password: None,
+            #[cfg(debug_assertions)]
+            panic_on_user_name: None,
         }
     }
 }
@@ -112,8 +158,35 @@ impl Settings {
         if self.search_limit == 0 || self.session_idle_secs == 0 || self.session_absolute_secs == 0 {
             return bad("search_limit and session lifetimes must be positive");
         }
+        // hyper refuses a head buffer under 8 KiB; the XML caps stay within what a 1 MiB body can hold.
+        if !(8 * 1024..=MAX_BODY_LIMIT).contains(&self.max_header_bytes) {
+            return bad("max_header_bytes must be between 8 KiB and 1 MiB");
+        }
+        let xml = [
+            self.xml_max_depth,
+            self.xml_max_elements,
+            self.xml_max_children,
+            self.xml_max_attributes,
+            self.xml_max_attribute_bytes,
+            self.xml_max_text_bytes,
+            self.xml_max_namespaces,
+            self.xml_max_name_bytes,
+        ];
+        if xml.iter().any(|n| !(1..=MAX_BODY_LIMIT).contains(n)) {
+            return bad("xml_max_* limits must be between 1 and 1048576");
+        }
+        // The envelope alone is three levels deep (Envelope, Body, operation) with its fields below.
+        if self.xml_max_depth < 4 || self.xml_max_elements < 4 {
+            return bad("xml_max_depth and xml_max_elements must be at least 4");
+        }
         if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 || self.lock_after_failures == 0 {
             return bad("timeouts and lock_after_failures must be positive");
+        }
+        if self.lockout_max_delay_secs == 0 {
+            return bad("lockout_max_delay_secs must be positive");
+        }
+        if self.login_rate_burst == 0 || self.login_rate_sources == 0 {
+            return bad("login_rate_burst and login_rate_sources must be at least 1");
         }
         Ok(())
     }
@@ -132,13 +205,38 @@ impl Settings {
         self.public_url.clone().unwrap_or_else(|| format!("http://{bound}/SOAP/"))
     }
 
+    pub fn xml_limits(&self) -> XmlLimits {
+        XmlLimits {
+            max_depth: self.xml_max_depth,
+            max_elements: self.xml_max_elements,
+            max_children: self.xml_max_children,
+            max_attributes: self.xml_max_attributes,
+            max_attribute_len: self.xml_max_attribute_bytes,
+            max_text: self.xml_max_text_bytes,
+            max_namespace_bindings: self.xml_max_namespaces,
+            max_name_len: self.xml_max_name_bytes,
+        }
+    }
+
     pub fn policy(&self) -> Policy {
         Policy {
             input: InputRules { min_password_chars: self.min_password_length, phone_required: self.phone_required },
             limits: Limits { search_limit: self.search_limit },
             session: SessionPolicy { idle_secs: self.session_idle_secs, absolute_secs: self.session_absolute_secs },
-            lock_after: self.lock_after_failures,
-            xml: XmlLimits::default(),
+            lockout: LockoutPolicy {
+                free_failures: self.lockout_free_failures,
+                first_delay_secs: 1,
+                max_delay_secs: self.lockout_max_delay_secs,
+                hard_lock_after: self.lock_after_failures,
+            },
+            login_rate: RateLimit {
+                per_minute: self.login_rate_per_minute,
+                burst: self.login_rate_burst,
+                max_sources: self.login_rate_sources,
+            },
+            xml: self.xml_limits(),
+            #[cfg(debug_assertions)]
+            panic_on_user_name: self.panic_on_user_name,
         }
     }
 }

@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use app::App;
 use config::Settings;
-use domain::values::Timestamp;
 use store::sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +49,8 @@ pub fn hasher(settings: &Settings) -> Result<auth::password::PasswordHasher, Sta
 /// A started server: its address, and how to stop it.
 pub struct Running {
     pub addr: SocketAddr,
+    /// The running application (tests read its hasher's counters and move its clock).
+    pub app: Arc<App>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -62,11 +63,12 @@ impl Running {
     }
 }
 
-/// Opens the store (migrating it), bootstraps an empty database, binds and starts serving in the background.
-pub async fn start(settings: Settings) -> Result<Running, StartError> {
+/// Opens the store (migrating it), bootstraps an empty database and builds what every request needs. `start`
+/// serves it; the fuzz targets call it directly.
+pub fn build_app(settings: &Settings) -> Result<App, StartError> {
     settings.validate()?;
-    let store = open_store(&settings)?;
-    let hasher = hasher(&settings)?;
+    let store = open_store(settings)?;
+    let hasher = hasher(settings)?;
     let secrets = auth::secret_box::SecretBox::open_or_create(&settings.key_file_path())?;
     if let Some(password) =
         admin::bootstrap_if_empty(&store, &hasher, settings.bootstrap_password(), settings.min_password_length)?
@@ -74,24 +76,33 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         // Printed once, on stderr, so that the operator can log in; never logged.
         eprintln!("owner password: {password}");
     }
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
-    let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
-    let app = App {
+    Ok(App {
         store: Arc::new(store),
         hasher,
         secrets,
         policy: settings.policy(),
-        clock: Timestamp::now,
+        clock: app::Clock::default(),
         password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency.saturating_mul(2)),
-    };
+        login_limiter: domain::login_guard::SourceLimiter::new(settings.policy().login_rate),
+        logins_in_flight: domain::login_guard::InFlight::default(),
+    })
+}
+
+/// Builds the app, binds and starts serving in the background.
+pub async fn start(settings: Settings) -> Result<Running, StartError> {
+    let app = build_app(&settings)?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
+    let app = Arc::new(app);
     let server = Arc::new(http::Server {
-        app: Arc::new(app),
+        app: Arc::clone(&app),
         limits: http::HttpLimits {
             body_limit: settings.body_limit,
             max_connections: settings.max_connections,
             max_headers: settings.max_headers,
+            max_header_bytes: settings.max_header_bytes,
             header_timeout: Duration::from_secs(settings.header_timeout_secs),
             body_timeout: Duration::from_secs(settings.body_timeout_secs),
         },
@@ -103,5 +114,5 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         let _ = stopped.await;
     }));
     tracing::info!("usergate listening on http://{addr}/SOAP/");
-    Ok(Running { addr, stop, task })
+    Ok(Running { addr, app, stop, task })
 }

@@ -60,6 +60,12 @@ enum Admin {
         #[arg(long)]
         user: String,
     },
+    /// Lift a user's login lockout (after too many wrong passwords); password and sessions are kept.
+    Unlock {
+        user: String,
+        #[arg(long, default_value = "default")]
+        customer: String,
+    },
     /// Bench data only (BENCHMARKS.md): users u0000001.. in customer `default`, all with the password from
     /// USERGATE_BOOTSTRAP_PASSWORD and one shared hash.
     #[command(hide = true)]
@@ -143,19 +149,25 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Admin { action } => {
             let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
-            let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
             let min = settings.min_password_length;
             let given = settings.bootstrap_password();
+            let target = |customer, user| AdminTarget { customer, user, password: given, min_password_chars: min };
             let generated = match action {
                 Admin::CreateOwner { customer, user } => {
-                    let t = AdminTarget { customer: &customer, user: &user, password: given, min_password_chars: min };
-                    usergate::admin::create_owner(&store, &hasher, t)
+                    let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
+                    usergate::admin::create_owner(&store, &hasher, target(&customer, &user))
                 }
                 Admin::ResetPassword { customer, user } => {
-                    let t = AdminTarget { customer: &customer, user: &user, password: given, min_password_chars: min };
-                    usergate::admin::reset_password(&store, &hasher, t)
+                    let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
+                    usergate::admin::reset_password(&store, &hasher, target(&customer, &user))
+                }
+                Admin::Unlock { user, customer } => {
+                    usergate::admin::unlock(&store, &customer, &user).map(|()| None).inspect(|_| {
+                        eprintln!("unlocked {user} in customer {customer}");
+                    })
                 }
                 Admin::SeedBench { users } => {
+                    let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
                     let password = given.ok_or("seed-bench: set USERGATE_BOOTSTRAP_PASSWORD")?;
                     let n =
                         usergate::seed::seed_bench(&store, &hasher, users, password, min).map_err(|e| e.to_string())?;

@@ -1,5 +1,6 @@
 //! Argon2id password hashing (OWASP parameters), bounded so logins cannot exhaust memory or CPU.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use argon2::password_hash::phc::PasswordHash;
@@ -21,6 +22,9 @@ const DUMMY_HASH: &str =
 /// the arena of the thread that used it: on arbitrary blocking threads a login flood grew RSS to 0.5 GB).
 pub struct PasswordHasher {
     jobs: mpsc::Sender<Job>,
+    /// Argon2 computations done (hashes and verifies alike, dummy ones included): tests prove with it that every
+    /// kind of login failure costs the same work, without timing anything.
+    runs: Arc<AtomicU64>,
 }
 
 type Job = Box<dyn FnOnce(&Argon2<'static>) + Send>;
@@ -51,7 +55,7 @@ impl PasswordHasher {
                 })
                 .map_err(|e| HashError(format!("hasher thread: {e}")))?;
         }
-        Ok(PasswordHasher { jobs: tx })
+        Ok(PasswordHasher { jobs: tx, runs: Arc::new(AtomicU64::new(0)) })
     }
 
     /// Runs `f` on the pool and waits for its answer.
@@ -68,7 +72,9 @@ impl PasswordHasher {
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`) with a fresh 16-byte salt.
     pub fn hash(&self, password: &str) -> Result<String, HashError> {
         let password = password.to_owned();
+        let runs = Arc::clone(&self.runs);
         self.run(move |argon| {
+            runs.fetch_add(1, Ordering::Relaxed);
             argon.hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| HashError(e.to_string()))
         })?
     }
@@ -77,11 +83,20 @@ impl PasswordHasher {
     pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
         let (password, known) = (password.to_owned(), stored.is_some());
         let phc = stored.unwrap_or(DUMMY_HASH).to_owned();
+        let runs = Arc::clone(&self.runs);
         let ok = self.run(move |argon| match PasswordHash::new(&phc) {
-            Ok(parsed) => argon.verify_password(password.as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => {
+                runs.fetch_add(1, Ordering::Relaxed);
+                argon.verify_password(password.as_bytes(), &parsed).is_ok()
+            }
             Err(_) => false,
         });
         matches!(ok, Ok(true)) && known
+    }
+
+    /// Argon2 computations (hash or verify) since start-up.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
     }
 }
 
@@ -99,6 +114,7 @@ mod tests {
     #[test]
     fn hash_and_verify() {
         let h = PasswordHasher::new(1).unwrap();
+        assert_eq!(h.runs(), 0);
         let phc = h.hash("correct horse").unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(h.verify("correct horse", Some(&phc)));
@@ -107,6 +123,11 @@ mod tests {
         // The dummy costs what a real verify costs: same algorithm and parameters.
         assert_eq!(DUMMY_HASH.rsplitn(3, '$').nth(2), phc.rsplitn(3, '$').nth(2));
         assert!(!h.verify("x", Some("not a phc string")));
+        assert_eq!(
+            h.runs(),
+            4,
+            "every Argon2 hash and verify counts, the dummy one too; an unreadable hash costs none"
+        );
         assert_eq!(generate_password().unwrap().len(), 24);
     }
 }

@@ -49,4 +49,21 @@ mod tests {
         assert_eq!(hash("abc").0, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_ne!(generate_uid().unwrap(), generate_uid().unwrap());
     }
+
+    #[test]
+    fn tokens_look_uniformly_random() {
+        use base64::Engine as _;
+        // 1,000 tokens: 256,000 bits, of which half are ones within a few standard deviations (sd = 253); a
+        // constant, counter or truncated source would be far outside the bound, a CSPRNG never is.
+        let mut ones = 0u64;
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1_000 {
+            let (t, _) = generate().unwrap();
+            let raw = URL_SAFE_NO_PAD.decode(&t).unwrap();
+            assert_eq!(raw.len(), 32);
+            ones += raw.iter().map(|b| u64::from(b.count_ones())).sum::<u64>();
+            assert!(seen.insert(raw));
+        }
+        assert!((128_000 - 2_500..=128_000 + 2_500).contains(&ones), "{ones} ones in 256,000 bits");
+    }
 }

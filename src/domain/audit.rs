@@ -14,6 +14,8 @@ pub struct JobId(pub i64);
 /// Where a request came from; carried into every audit record.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
+    /// The peer's address, for per-source limits; `None` when the request did not come over a socket.
+    pub client_ip: Option<std::net::IpAddr>,
     pub client_addr: String,
     pub correlation_id: String,
 }

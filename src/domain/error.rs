@@ -14,6 +14,7 @@ pub enum ErrCode {
     IllegalOperation,
     OperationFailed,
     InternalError,
+    ServiceUnavailable,
 }
 
 impl ErrCode {
@@ -40,12 +41,13 @@ impl ErrCode {
             ErrCode::IllegalOperation => "ILLEGAL_OPERATION",
             ErrCode::OperationFailed => "OPERATION_FAILED",
             ErrCode::InternalError => "INTERNAL_ERROR",
+            ErrCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
         }
     }
 
     /// Caller errors are SOAP `Client` faults; the rest are `Server` faults (design.md section 2).
     pub fn is_caller_error(self) -> bool {
-        !matches!(self, ErrCode::OperationFailed | ErrCode::InternalError)
+        !matches!(self, ErrCode::OperationFailed | ErrCode::InternalError | ErrCode::ServiceUnavailable)
     }
 }
 
@@ -76,9 +78,15 @@ impl DomainError {
     pub fn illegal(context: &str, text: impl fmt::Display) -> Self {
         Self::new(ErrCode::IllegalOperation, context, text)
     }
-    /// The uniform login failure: unknown customer or user, wrong password and blocked all look the same.
+    /// The uniform login failure: unknown customer or user, wrong password, blocked, deactivated and locked all look
+    /// the same.
     pub fn bad_credentials() -> Self {
         Self::new(ErrCode::InvalidData, "login", "Bad or expired credentials")
+    }
+    /// Too many logins from one source address: a Server fault the client may retry later. Says nothing about the
+    /// account, so it is no enumeration oracle.
+    pub fn too_many_logins() -> Self {
+        Self::new(ErrCode::ServiceUnavailable, "login", "too many login attempts from your address; retry later")
     }
     /// Internal details never reach the client; they are logged with the job id by the caller.
     pub fn internal() -> Self {

@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit;
 pub mod ddns;
 pub mod error;
+pub mod login_guard;
 pub mod permission;
 pub mod session;
 pub mod store;

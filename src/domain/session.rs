@@ -1,8 +1,9 @@
 //! Sessions: who is calling (a `Caller`), how a token becomes one, and when a session is dead.
 
 use super::error::DomainError;
+use super::login_guard::{AccountKey, InFlight, LockoutPolicy};
 use super::permission::Grants;
-use super::store::{SessionRow, Store};
+use super::store::{SessionCutoffs, SessionRow, Store};
 use super::user::{CustomerId, UserId};
 use super::values::{Timestamp, UserName};
 
@@ -52,6 +53,12 @@ impl SessionPolicy {
     fn is_live(&self, row: &SessionRow, now: Timestamp) -> bool {
         now < row.created_at.plus_secs(self.absolute_secs) && now < row.last_seen_at.plus_secs(self.idle_secs)
     }
+
+    /// The deadlines as of `now`: a session is dead exactly when `is_live` says so.
+    pub fn cutoffs(&self, now: Timestamp) -> SessionCutoffs {
+        let back = |secs: u64| Timestamp(now.0.saturating_sub(i64::try_from(secs).unwrap_or(i64::MAX)));
+        SessionCutoffs { idle_before: back(self.idle_secs), created_before: back(self.absolute_secs) }
+    }
 }
 
 fn needs_touch(row: &SessionRow, policy: SessionPolicy, now: Timestamp, keep_alive: bool) -> bool {
@@ -81,8 +88,12 @@ pub fn authenticate(
     if !user.can_log_in() {
         return Err(dead_token());
     }
-    if needs_touch(&row, policy, now, keep_alive) {
+    if keep_alive {
         store.touch_session(row.id, now)?;
+    } else if needs_touch(&row, policy, now, false) {
+        // Best effort for other calls: a read must keep working when the disk is full or read-only (the store has
+        // logged the failure); the session then only looks idle for longer, which errs on the safe side.
+        let _ = store.touch_session(row.id, now);
     }
     Ok(Caller {
         customer: row.customer,
@@ -94,14 +105,21 @@ pub fn authenticate(
 }
 
 /// What a login needs from outside the domain: password verification (with a dummy verify for unknown users so
-/// timing does not reveal which names exist) and the lockout threshold.
+/// timing does not reveal which names exist), the lockout rule, the session lifetimes and the time.
 pub struct LoginInputs<'a> {
     pub verify: &'a dyn Fn(Option<&str>) -> bool,
-    pub lock_after: u32,
+    pub lockout: LockoutPolicy,
+    /// Attempts on throttled accounts being checked now.
+    pub in_flight: &'a InFlight,
+    pub sessions: SessionPolicy,
+    pub now: Timestamp,
     pub token_hash: TokenHash,
 }
 
-/// SessionLogin: every failure is the same `login: Bad or expired credentials`.
+/// SessionLogin: every failure is the same `login: Bad or expired credentials`. An account name in its lockout
+/// delay (or hard-locked) is refused before anything else is looked up and without verifying the password; unknown
+/// names are counted and delayed exactly like real ones, and cost the same one verify, so neither the answer nor
+/// the work tells which names exist.
 pub fn login(
     store: &dyn Store,
     customer: &super::values::CustomerName,
@@ -120,23 +138,58 @@ pub fn login(
         store.record_login(&record, audit)?;
         Err(err)
     };
+    let account = AccountKey::of(customer, user_name);
+    let mut guard = store.login_guard(&account)?;
+    if inputs.lockout.refuses(guard.as_ref(), inputs.now) {
+        return refuse(store, LoginRecord::Refused, audit);
+    }
+    // An account that has failed before is checked by one attempt at a time (the claim is held until this function
+    // returns, after the attempt is counted), so parallel guesses cannot slip past the lockout together. Read again
+    // under the claim: an attempt that finished between the first read and the claim has been counted by now.
+    let _claim = match guard {
+        Some(_) => {
+            let Some(claim) = inputs.in_flight.claim(&account) else {
+                return refuse(store, LoginRecord::Refused, audit);
+            };
+            guard = store.login_guard(&account)?;
+            if inputs.lockout.refuses(guard.as_ref(), inputs.now) {
+                return refuse(store, LoginRecord::Refused, audit);
+            }
+            Some(claim)
+        }
+        None => None,
+    };
+    // A failure now that reaches the hard lock says so in its audit record (`changed = locked`), for review.
+    let locks = inputs.lockout.locks_at(guard.map_or(0, |g| g.failures).saturating_add(1));
+    let fail = |store: &dyn Store, user_id: Option<UserId>, audit: &mut super::audit::AuditEntry| {
+        if locks {
+            audit.changed = vec!["locked"];
+        }
+        let record = LoginRecord::Failure {
+            account: account.clone(),
+            user_id,
+            at: inputs.now,
+            hard_lock_after: inputs.lockout.hard_lock_after,
+        };
+        refuse(store, record, audit)
+    };
     let Some(customer_id) = store.find_customer(customer)? else {
         (inputs.verify)(None);
-        return refuse(store, LoginRecord::Refused, audit);
+        return fail(store, None, audit);
     };
     audit.customer = Some(customer_id);
     let Some(user) = store.user_by_name(customer_id, user_name)? else {
         (inputs.verify)(None);
-        return refuse(store, LoginRecord::Refused, audit);
+        return fail(store, None, audit);
     };
     audit.actor = Some(user.id);
     let stored = store.password_hash(user.id)?;
     if !(inputs.verify)(stored.as_deref()) {
-        let record = LoginRecord::WrongPassword { user_id: user.id, lock_after: inputs.lock_after };
-        return refuse(store, record, audit);
+        return fail(store, Some(user.id), audit);
     }
     if !user.can_log_in() || !user.access.grants().allows(Permission::UserLogin) {
         return refuse(store, LoginRecord::Refused, audit);
     }
-    store.record_login(&LoginRecord::Success { user_id: user.id, token_hash: inputs.token_hash }, audit)
+    let purge = inputs.sessions.cutoffs(inputs.now);
+    store.record_login(&LoginRecord::Success { user_id: user.id, token_hash: inputs.token_hash, account, purge }, audit)
 }

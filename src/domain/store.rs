@@ -4,6 +4,7 @@
 use super::audit::{AuditEntry, JobId, JobRecord};
 use super::ddns::{DdnsUser, DecideDdns, SealedPassword};
 use super::error::DomainError;
+use super::login_guard::{AccountKey, GuardState};
 use super::session::{SessionId, TokenHash};
 use super::user::{CustomerId, NewUser, User, UserId};
 use super::values::{CustomerName, Timestamp, UserName};
@@ -42,6 +43,8 @@ pub enum Change {
         password_hash: Option<String>,
         revoke: Revoke,
         changed: Vec<&'static str>,
+        /// Forget the account's failed logins and lift its lock (UnblockUser, `usergate admin unlock`).
+        unlock: bool,
     },
     Delete,
 }
@@ -59,19 +62,24 @@ pub struct NewUserRecord {
     pub now: Timestamp,
 }
 
+/// Sessions that ended by either deadline: last seen at or before `idle_before`, or created at or before
+/// `created_before`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCutoffs {
+    pub idle_before: Timestamp,
+    pub created_before: Timestamp,
+}
+
 /// A login attempt's effect on the store.
 #[derive(Debug, Clone)]
 pub enum LoginRecord {
-    Success {
-        user_id: UserId,
-        token_hash: TokenHash,
-    },
-    /// A wrong password for an existing user: counts toward the lockout.
-    WrongPassword {
-        user_id: UserId,
-        lock_after: u32,
-    },
-    /// Unknown customer or user, or a user who may not log in: only the audit record.
+    /// A new session; the account's failures are forgotten, and a bounded number of expired sessions purged.
+    Success { user_id: UserId, token_hash: TokenHash, account: AccountKey, purge: SessionCutoffs },
+    /// A wrong password, or a name with no account behind it: counts toward that name's lockout. Reaching
+    /// `hard_lock_after` locks it (and the user, if there is one).
+    Failure { account: AccountKey, user_id: Option<UserId>, at: Timestamp, hard_lock_after: u32 },
+    /// Refused without counting: the account is in its lockout delay, or the password was right but the user may
+    /// not log in. Only the audit record.
     Refused,
 }
 
@@ -115,6 +123,8 @@ pub trait Store: Send + Sync {
     /// Sets a user's password hash directly (offline admin commands), revoking its sessions.
     fn reset_password(&self, id: UserId, password_hash: &str, audit: &AuditEntry) -> Result<(), DomainError>;
 
+    /// The failed-login state of an account name (whether or not the account exists).
+    fn login_guard(&self, account: &AccountKey) -> Result<Option<GuardState>, DomainError>;
     fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError>;
     fn session_by_hash(&self, hash: &TokenHash) -> Result<Option<SessionRow>, DomainError>;
     fn touch_session(&self, id: SessionId, now: Timestamp) -> Result<(), DomainError>;

@@ -169,11 +169,15 @@ fn set_blocked(
         if blocked {
             check_blockable(caller, user, facts)?;
         }
-        // Blocking a blocked user is not an error: it changes nothing and still answers the user.
-        let changed = if user.blocked == blocked { vec![] } else { vec!["status"] };
-        let next = if changed.is_empty() { user.clone() } else { User { blocked, ..bumped(user, now) } };
+        // Blocking a blocked user is not an error: it changes nothing and still answers the user. Unblocking also
+        // lifts a login lockout (and forgets the failed logins behind it).
+        let mut changed = if user.blocked == blocked { vec![] } else { vec!["status"] };
+        if !blocked && user.locked {
+            changed.push("locked");
+        }
+        let next = if changed.is_empty() { user.clone() } else { User { blocked, locked: false, ..bumped(user, now) } };
         let revoke = if blocked { Revoke::All } else { Revoke::None };
-        Ok(Change::Update { user: Box::new(next), password_hash: None, revoke, changed })
+        Ok(Change::Update { user: Box::new(next), password_hash: None, revoke, changed, unlock: !blocked })
     })
 }
 
@@ -257,6 +261,11 @@ pub fn update(
                 next.blocked = blocked;
                 changed.push("status");
             }
+            // status=active is an unblock: it lifts a login lockout too.
+            if !blocked && user.locked {
+                next.locked = false;
+                changed.push("locked");
+            }
         }
         if let Some(flag) = patch.require_pw_change.filter(|f| *f != user.require_pw_change) {
             next.require_pw_change = flag;
@@ -306,7 +315,8 @@ pub fn update(
             next.version += 1;
             next.updated_at = now;
         }
-        Ok(Change::Update { user: Box::new(next), password_hash: password_hash.clone(), revoke, changed })
+        let unlock = patch.blocked == Some(false);
+        Ok(Change::Update { user: Box::new(next), password_hash: password_hash.clone(), revoke, changed, unlock })
     })
 }
 
@@ -334,6 +344,7 @@ pub fn change_own_password(
             password_hash: Some(password_hash.clone()),
             revoke: Revoke::AllBut(caller.session),
             changed: vec!["password"],
+            unlock: false,
         })
     })
 }
@@ -374,6 +385,7 @@ pub fn edit_access(
                 password_hash: None,
                 revoke: Revoke::None,
                 changed: vec![],
+                unlock: false,
             });
         }
         let next = User { access, ..bumped(user, now) };
@@ -382,6 +394,7 @@ pub fn edit_access(
             password_hash: None,
             revoke: Revoke::None,
             changed: vec![items.field()],
+            unlock: false,
         })
     })
 }

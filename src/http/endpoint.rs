@@ -187,7 +187,7 @@ pub async fn handle(app: &Arc<App>, body: &[u8], transport: &Transport<'_>, meta
         }
     };
     let fault_incompat = decoded.fault_incompat;
-    let now = (app.clock)();
+    let now = app.clock.now();
     // Cheap reads run here, on the async worker: SQLite point reads (through the session cache) cost less than the
     // hand-off to the blocking pool. Anything that may write or hash goes there.
     if let Some(hash) = ops::reads_only(app, &decoded.request, now)

@@ -23,6 +23,7 @@ pub struct HttpLimits {
     pub body_limit: usize,
     pub max_connections: usize,
     pub max_headers: usize,
+    pub max_header_bytes: usize,
     pub header_timeout: Duration,
     pub body_timeout: Duration,
 }
@@ -61,7 +62,7 @@ pub async fn serve(server: Arc<Server>, listener: TcpListener, shutdown: impl Fu
     http.timer(TokioTimer::new())
         .header_read_timeout(server.limits.header_timeout)
         .max_headers(server.limits.max_headers)
-        .max_buf_size(64 * 1024)
+        .max_buf_size(server.limits.max_header_bytes)
         .keep_alive(true);
     tokio::pin!(shutdown);
     loop {

@@ -133,7 +133,11 @@ async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Repl
             return plain(StatusCode::REQUEST_TIMEOUT, "request body not received in time\n");
         }
     };
-    let meta = RequestMeta { client_addr: peer.ip().to_string(), correlation_id: request_id.clone() };
+    let meta = RequestMeta {
+        client_ip: Some(peer.ip()),
+        client_addr: peer.ip().to_string(),
+        correlation_id: request_id.clone(),
+    };
     let transport =
         Transport { charset, media, soap_action: soap_action.as_deref(), action_param: action_param.as_deref() };
     let a = handle(&server.app, &bytes, &transport, meta).await;

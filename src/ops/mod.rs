@@ -120,6 +120,12 @@ impl Ctx<'_> {
 
 /// Runs one decoded request. Blocking: call it from a blocking thread.
 pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
+    #[cfg(debug_assertions)]
+    if let Request::GetUser { user_name, .. } = &request
+        && ctx.app.policy.panic_on_user_name == Some(user_name.as_str())
+    {
+        panic!("test-only panic trigger for user {user_name}");
+    }
     let result = match request {
         Request::SessionLogin { customer, user_name, password } => {
             session_login::run(ctx, &customer, &user_name, &password)

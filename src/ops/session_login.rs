@@ -1,18 +1,43 @@
-//! SessionLogin: verify the password (Argon2id) and open a session; every failure looks the same.
+//! SessionLogin: the per-source rate limit, then the password (Argon2id) behind the per-account lockout, then a new
+//! session; every refusal of the account looks the same.
 
 use super::{Ctx, Reply};
 use crate::domain::DomainError;
+use crate::domain::login_guard::Admission;
 use crate::domain::session::{LoginInputs, login};
 use crate::domain::values::{CustomerName, UserName};
 use crate::messages::{Data, Operation};
 
 pub fn run(ctx: &Ctx<'_>, customer: &CustomerName, user_name: &UserName, password: &str) -> Result<Reply, DomainError> {
+    // Before any lookup or hashing: a refused source costs nothing. No audit record either: the attempt changes
+    // nothing, and a durable write per flooded request would turn the limiter into a write amplifier.
+    if let Some(ip) = ctx.meta.client_ip
+        && let Admission::Refused { first } = ctx.app.login_limiter.check(ip, ctx.now)
+    {
+        if first {
+            tracing::warn!(job_id = ctx.job.0, client = %ip, "SessionLogin: source over its login rate; refusing");
+        }
+        return Err(DomainError::too_many_logins());
+    }
     let (token, token_hash) = crate::auth::token::generate().map_err(|_| DomainError::internal())?;
     let mut audit = ctx.audit(None, Operation::SessionLogin, user_name.as_str(), "login: Login successful");
     audit.actor_name = user_name.to_string();
     let hasher = &ctx.app.hasher;
     let verify = |stored: Option<&str>| hasher.verify(password, stored);
-    let inputs = LoginInputs { verify: &verify, lock_after: ctx.app.policy.lock_after, token_hash };
-    login(ctx.app.store.as_ref(), customer, user_name, inputs, &mut audit)?;
+    let policy = &ctx.app.policy;
+    let inputs = LoginInputs {
+        verify: &verify,
+        lockout: policy.lockout,
+        in_flight: &ctx.app.logins_in_flight,
+        sessions: policy.session,
+        now: ctx.now,
+        token_hash,
+    };
+    login(ctx.app.store.as_ref(), customer, user_name, inputs, &mut audit).inspect_err(|_| {
+        if audit.changed.contains(&"locked") {
+            // OWASP: lockouts are logged and reviewed. The name is the one tried, which the audit record holds too.
+            tracing::warn!(job_id = ctx.job.0, customer = customer.as_str(), user = %user_name, "login: account locked");
+        }
+    })?;
     Ok(Reply::new(Data::Login { token, version: env!("CARGO_PKG_VERSION") }, audit.info))
 }

@@ -162,6 +162,11 @@ pub struct XmlReader<'a> {
     /// Children seen so far at each open level (index = depth - 1).
     children: Vec<usize>,
     elements: usize,
+    /// Bytes of character data since the last tag: text, CDATA and references together count against `max_text`,
+    /// so splitting text with references does not escape the cap (even in skipped elements).
+    text_run: usize,
+    /// A character XML forbids anywhere in the document (found once, up front, by `new`).
+    bad_char: Option<XmlError>,
 }
 
 fn truthy(v: &str) -> bool {
@@ -170,6 +175,11 @@ fn truthy(v: &str) -> bool {
 
 impl<'a> XmlReader<'a> {
     pub fn new(body: &'a str, limits: XmlLimits) -> Self {
+        // One linear scan covers names, attributes, text, comments and whatever else the parser would pass over.
+        let bad_char = body
+            .chars()
+            .find(|c| !is_xml_char(*c))
+            .map(|c| XmlError::Malformed(format!("character U+{:04X} is not allowed in XML", u32::from(c))));
         let mut inner = NsReader::from_str(body);
         inner.resolver_mut().set_max_namespace_bindings(limits.max_namespace_bindings);
         let cfg = inner.config_mut();
@@ -178,7 +188,7 @@ impl<'a> XmlReader<'a> {
         cfg.check_end_names = true;
         cfg.allow_unmatched_ends = false;
         cfg.allow_dangling_amp = false;
-        XmlReader { inner, limits, children: Vec::with_capacity(limits.max_depth), elements: 0 }
+        XmlReader { inner, limits, children: Vec::with_capacity(limits.max_depth), elements: 0, text_run: 0, bad_char }
     }
 
     pub fn depth(&self) -> usize {
@@ -220,8 +230,8 @@ impl<'a> XmlReader<'a> {
         if e.attributes_raw().trim().is_empty() {
             return Ok(elem);
         }
-        // Count first with checks off (linear), then read with duplicate checks (RUSTSEC-2026-0194).
-        let count = e.attributes().with_checks(false).count();
+        // Count first with checks off, stopping past the cap, then read with duplicate checks (RUSTSEC-2026-0194).
+        let count = e.attributes().with_checks(false).take(self.limits.max_attributes + 1).count();
         if count > self.limits.max_attributes {
             return Err(Self::refused(format!(
                 "more than {} attributes on {}",
@@ -253,8 +263,14 @@ impl<'a> XmlReader<'a> {
 
     /// The next node that matters; comments and the XML declaration are skipped.
     pub fn next_node(&mut self) -> Result<Node<'a>, XmlError> {
+        if let Some(e) = &self.bad_char {
+            return Err(e.clone());
+        }
         loop {
-            let (res, ev) = self.inner.read_resolved_event().map_err(|e| XmlError::Malformed(e.to_string()))?;
+            let (res, ev) = self.inner.read_resolved_event().map_err(read_error)?;
+            if matches!(ev, Event::Start(_) | Event::Empty(_) | Event::End(_)) {
+                self.text_run = 0;
+            }
             match ev {
                 Event::Start(e) => {
                     let ns = classify(&res)?;
@@ -303,7 +319,9 @@ impl<'a> XmlReader<'a> {
                     if !is_xml_char(c) {
                         return Err(XmlError::Malformed(format!("character reference to U+{:04X}", u32::from(c))));
                     }
-                    return Ok(Node::Text(Cow::Owned(c.to_string())));
+                    let text = c.to_string();
+                    self.check_text(&text)?;
+                    return Ok(Node::Text(Cow::Owned(text)));
                 }
                 Event::Comment(_) | Event::Decl(_) => {}
                 Event::PI(_) => {
@@ -320,12 +338,11 @@ impl<'a> XmlReader<'a> {
         }
     }
 
-    fn check_text(&self, text: &str) -> Result<(), XmlError> {
-        if text.len() > self.limits.max_text {
+    /// Counts `text` into the current run of character data (its characters were checked by `new`).
+    fn check_text(&mut self, text: &str) -> Result<(), XmlError> {
+        self.text_run = self.text_run.saturating_add(text.len());
+        if self.text_run > self.limits.max_text {
             return Err(Self::refused(format!("text longer than {} bytes", self.limits.max_text)));
-        }
-        if let Some(c) = text.chars().find(|c| !is_xml_char(*c)) {
-            return Err(XmlError::Malformed(format!("character U+{:04X} is not allowed in XML", u32::from(c))));
         }
         Ok(())
     }
@@ -373,6 +390,16 @@ impl<'a> XmlReader<'a> {
                 }
             }
         }
+    }
+}
+
+/// quick-xml's error as ours: its namespace cap is one of our caps (refused, in our words); the rest is not XML.
+fn read_error(e: quick_xml::Error) -> XmlError {
+    match e {
+        quick_xml::Error::Namespace(quick_xml::name::NamespaceError::TooManyBindings(n)) => {
+            XmlError::Refused(format!("more than {n} namespace declarations in scope"))
+        }
+        other => XmlError::Malformed(other.to_string()),
     }
 }
 
@@ -448,6 +475,17 @@ mod tests {
         assert!(matches!(drain(&kids), Err(XmlError::Refused(_))));
         let text = format!("<a>{}</a>", "x".repeat(8 * 1024 + 1));
         assert!(matches!(drain(&text), Err(XmlError::Refused(_))));
+        // References split text into many nodes; the run still counts as one text.
+        let split = format!("<a>{}</a>", "x&amp;".repeat(4 * 1024 + 1));
+        assert!(matches!(drain(&split), Err(XmlError::Refused(_))));
+        assert!(drain(&format!("<a>{}<b/>{}</a>", "x".repeat(8192), "y".repeat(8192))).is_ok());
+        assert!(matches!(drain("<a b='\u{7}'/>"), Err(XmlError::Malformed(_))));
+        assert!(matches!(drain("<a><!--\u{0}--></a>"), Err(XmlError::Malformed(_))));
+        let ns: String = (0..17).map(|i| format!(" xmlns:n{i}='urn:{i}'")).collect();
+        assert_eq!(
+            drain(&format!("<a{ns}/>")),
+            Err(XmlError::Refused("more than 16 namespace declarations in scope".into()))
+        );
     }
 
     #[test]

@@ -115,6 +115,26 @@ impl TestApp {
         TestApp { addr: running.addr, dir, running: Some(running) }
     }
 
+    /// A handle on a server this harness did not start (a child process), for the same HTTP helpers.
+    pub fn attach(addr: SocketAddr, dir: tempfile::TempDir) -> TestApp {
+        TestApp { addr, dir, running: None }
+    }
+
+    /// The running application: its hasher's work counter, its clock (tests move it instead of sleeping).
+    pub fn app(&self) -> &usergate::app::App {
+        &self.running.as_ref().expect("a server started by this harness").app
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("usergate.db")
+    }
+
+    /// A second connection to the database, as an operator's `sqlite3` would open it.
+    pub fn sql(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.db_path()).expect("open the database")
+    }
+
     /// Stops the server (in-flight requests are answered first).
     pub async fn stop(mut self) -> tempfile::TempDir {
         if let Some(r) = self.running.take() {
@@ -206,7 +226,7 @@ pub fn user_children(token: &str, name: &str, password: &str, extra: &str) -> St
     )
 }
 
-fn parse_response(buf: &[u8]) -> Resp {
+pub fn parse_response(buf: &[u8]) -> Resp {
     let text = String::from_utf8_lossy(buf);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();

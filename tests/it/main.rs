@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod authz_matrix;
 mod block_delete;
 mod cli;
 mod client_captures;
+mod crash_loop;
 mod create_user;
 mod dynect;
 mod envelope;
@@ -16,10 +18,13 @@ mod get_job;
 mod get_users;
 mod group_commit;
 mod helpers;
+mod hostile;
 mod permission_report;
 mod robustness;
+mod security;
 mod session;
 mod soap12;
+mod storage_faults;
 mod tidy;
 mod update_user;
 mod update_users;

@@ -97,19 +97,20 @@ async fn correlation_id_is_echoed_or_generated() {
 
 #[tokio::test]
 async fn idle_and_absolute_expiry() {
-    // Lifetimes of seconds, so the test can outlive them; timestamps have one-second resolution.
-    let idle = TestApp::spawn_with(|s| s.session_idle_secs = 4).await;
+    // Configured lifetimes; the servers' clocks are moved, not waited for, with margins no slow machine eats up.
+    let idle = TestApp::spawn_with(|s| s.session_idle_secs = 60).await;
     let absolute = TestApp::spawn_with(|s| s.session_absolute_secs = 2).await;
     let kept = idle.owner_token().await;
     let left = idle.owner_token().await;
     let old = absolute.owner_token().await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    idle.app().clock.advance(40);
     assert!(idle.call("SessionKeepAlive", &format!("<token>{kept}</token>")).await.is_success());
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    idle.app().clock.advance(40);
     assert!(
         idle.call("SessionIsAlive", &format!("<token>{kept}</token>")).await.is_success(),
         "activity restarts the idle timeout"
     );
     idle.call("SessionIsAlive", &format!("<token>{left}</token>")).await.assert_fault("INVALID_DATA", "login:");
+    absolute.app().clock.advance(3);
     absolute.call("SessionKeepAlive", &format!("<token>{old}</token>")).await.assert_fault("INVALID_DATA", "login:");
 }

@@ -27,6 +27,7 @@ use writer::Writer;
 use crate::domain::audit::{AuditEntry, JobId, JobRecord};
 use crate::domain::ddns::{DdnsUser, DecideDdns, SealedPassword};
 use crate::domain::error::DomainError;
+use crate::domain::login_guard::{AccountKey, GuardState};
 use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
     Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, Search, SessionRow, Store,
@@ -184,7 +185,7 @@ impl SqliteStore {
                     queries::insert_audit(tx, audit, None)?;
                     Ok(Some(user))
                 }
-                Change::Update { user: new, password_hash, revoke, changed } => {
+                Change::Update { user: new, password_hash, revoke, changed, unlock } => {
                     // Identity never changes; everything else (version and updated_at included) is the domain's.
                     let new = User {
                         id: user.id,
@@ -197,6 +198,9 @@ impl SqliteStore {
                     if new != user {
                         let renamed = new.user_name.key() != user.user_name.key();
                         queries::update_user(tx, &new, renamed)?;
+                        if renamed {
+                            queries::rename_login_guard(tx, customer, &user.user_name.key(), &new.user_name.key())?;
+                        }
                     }
                     if new.access != user.access {
                         queries::write_access(tx, new.id, &new.access, true)?;
@@ -204,8 +208,9 @@ impl SqliteStore {
                     if let Some(hash) = &password_hash {
                         queries::set_password_hash(tx, new.id, hash)?;
                     }
-                    if user.locked && !new.locked {
-                        queries::reset_failed_logins(tx, new.id)?;
+                    // After the rename (if any): the lockout is looked up under the current name.
+                    if unlock {
+                        queries::unlock_user(tx, new.id)?;
                     }
                     if !new.is_totp_enabled {
                         queries::clear_totp_key(tx, new.id)?;
@@ -316,6 +321,7 @@ impl Store for SqliteStore {
         self.write(|tx| {
             user.id = queries::insert_user(tx, &user, &new.password_hash)?;
             queries::write_access(tx, user.id, &user.access, false)?;
+            queries::forget_login_guard(tx, user.customer, &user.user_name.key())?;
             queries::insert_audit(tx, audit, Some(&user))
         })?;
         Ok(user)
@@ -339,6 +345,7 @@ impl Store for SqliteStore {
     fn reset_password(&self, id: UserId, password_hash: &str, audit: &AuditEntry) -> Result<(), DomainError> {
         self.write(|tx| {
             queries::reset_password(tx, id, password_hash, audit.at)?;
+            queries::unlock_user(tx, id)?;
             queries::revoke_sessions(tx, id, Revoke::All)?;
             queries::insert_audit(tx, audit, None)
         })?;
@@ -346,23 +353,32 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn login_guard(&self, account: &AccountKey) -> Result<Option<GuardState>, DomainError> {
+        Ok(self.read(|c| queries::login_guard(c, account))?)
+    }
+
     fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError> {
         self.write(|tx| {
             match login {
-                LoginRecord::Success { user_id, token_hash } => {
-                    queries::login_succeeded(tx, *user_id, token_hash, audit.at)?
+                LoginRecord::Success { user_id, token_hash, account, purge } => {
+                    queries::login_succeeded(tx, *user_id, token_hash, audit.at)?;
+                    queries::clear_login_guard(tx, account)?;
+                    queries::purge_expired_sessions(tx, *purge)?;
                 }
-                LoginRecord::WrongPassword { user_id, lock_after } => queries::login_failed(tx, *user_id, *lock_after)?,
+                LoginRecord::Failure { account, user_id, at, hard_lock_after } => {
+                    queries::login_failed(tx, account, *user_id, *at, *hard_lock_after)?
+                }
                 LoginRecord::Refused => {}
             }
             queries::insert_audit(tx, audit, None)
         })?;
+        // last_login_at and locked are part of the user. Purged sessions need no invalidation: they are expired, so a
+        // cached copy is refused (and deleted) by the expiry check all the same.
         match login {
-            // last_login_at, failed_logins and locked are part of the user.
-            LoginRecord::Success { user_id, .. } | LoginRecord::WrongPassword { user_id, .. } => {
+            LoginRecord::Success { user_id, .. } | LoginRecord::Failure { user_id: Some(user_id), .. } => {
                 self.cache.invalidate(Changed::User(*user_id));
             }
-            LoginRecord::Refused => {}
+            LoginRecord::Failure { user_id: None, .. } | LoginRecord::Refused => {}
         }
         Ok(())
     }

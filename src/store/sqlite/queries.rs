@@ -11,9 +11,10 @@ use super::error::StoreError;
 use super::rows::{self, SEARCH_MATCH, USER_SQL};
 use super::user_view;
 use crate::domain::audit::{AuditEntry, JobId, JobRecord, Outcome};
+use crate::domain::login_guard::{AccountKey, GuardState};
 use crate::domain::permission::Group;
 use crate::domain::session::{SessionId, TokenHash};
-use crate::domain::store::{Revoke, SessionRow};
+use crate::domain::store::{Revoke, SessionCutoffs, SessionRow};
 use crate::domain::user::{Access, CustomerId, User, UserId};
 use crate::domain::values::{Forbid, Timestamp};
 
@@ -312,12 +313,6 @@ pub(super) fn set_password_hash(conn: &Connection, id: UserId, hash: &str) -> Re
     Ok(())
 }
 
-/// Unlocking a user also forgets its failed logins, or the next wrong password would lock it again at once.
-pub(super) fn reset_failed_logins(conn: &Connection, id: UserId) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE users SET failed_logins = 0 WHERE id = ?1")?.execute([id.0])?;
-    Ok(())
-}
-
 /// The TOTP key is not part of `User`; turning TOTP off is the one change to it the domain can express.
 pub(super) fn clear_totp_key(conn: &Connection, id: UserId) -> Result<(), StoreError> {
     conn.prepare_cached("UPDATE users SET totp_key = NULL WHERE id = ?1 AND totp_key IS NOT NULL")?.execute([id.0])?;
@@ -341,20 +336,112 @@ pub(super) fn login_succeeded(
     if n == 0 {
         return Err(StoreError::NoSuchUser(id.0));
     }
-    conn.prepare_cached("UPDATE users SET last_login_at = ?2, failed_logins = 0 WHERE id = ?1")?
-        .execute(params![id.0, at.0])?;
+    conn.prepare_cached("UPDATE users SET last_login_at = ?2 WHERE id = ?1")?.execute(params![id.0, at.0])?;
     Ok(())
 }
 
-/// Counts a wrong password; the count reaching `lock_after` locks the account.
-pub(super) fn login_failed(conn: &Connection, id: UserId, lock_after: u32) -> Result<(), StoreError> {
-    // SET expressions all see the row as it was, so `failed_logins + 1` is the new count in both places.
-    conn.prepare_cached(
-        "UPDATE users SET failed_logins = failed_logins + 1, \
-         locked = CASE WHEN failed_logins + 1 >= ?2 THEN 1 ELSE locked END WHERE id = ?1",
-    )?
-    .execute(params![id.0, i64::from(lock_after)])?;
+/// An account name's failed-login state.
+pub(super) fn login_guard(conn: &Connection, account: &AccountKey) -> Result<Option<GuardState>, StoreError> {
+    let state = conn
+        .prepare_cached(
+            "SELECT failures, last_failure_at, locked FROM login_guard WHERE customer_key = ?1 AND user_key = ?2",
+        )?
+        .query_row([&account.customer, &account.user], |r| {
+            Ok(GuardState {
+                // Counts stay far below u32::MAX: each one is a verified wrong password.
+                failures: u32::try_from(r.get::<_, i64>(0)?).unwrap_or(u32::MAX),
+                last_failure_at: Timestamp(r.get(1)?),
+                locked: r.get(2)?,
+            })
+        })
+        .optional()?;
+    Ok(state)
+}
+
+/// Counts a failed login of an account name; the count reaching `hard_lock_after` locks the name and, when there
+/// is one, the user.
+pub(super) fn login_failed(
+    conn: &Connection,
+    account: &AccountKey,
+    user: Option<UserId>,
+    at: Timestamp,
+    hard_lock_after: u32,
+) -> Result<(), StoreError> {
+    // In the DO UPDATE branch, bare column names are the stored row, so `failures + 1` is the new count.
+    let locked: bool = conn
+        .prepare_cached(
+            "INSERT INTO login_guard (customer_key, user_key, failures, last_failure_at, locked) \
+             VALUES (?1, ?2, 1, ?3, ?4 <= 1) \
+             ON CONFLICT (customer_key, user_key) DO UPDATE SET failures = failures + 1, \
+             last_failure_at = excluded.last_failure_at, \
+             locked = CASE WHEN failures + 1 >= ?4 THEN 1 ELSE locked END \
+             RETURNING locked",
+        )?
+        .query_row(params![account.customer, account.user, at.0, i64::from(hard_lock_after)], |r| r.get(0))?;
+    if let (true, Some(id)) = (locked, user) {
+        conn.prepare_cached("UPDATE users SET locked = 1 WHERE id = ?1")?.execute([id.0])?;
+    }
     Ok(())
+}
+
+/// Forgets an account name's failed logins (a successful login).
+pub(super) fn clear_login_guard(conn: &Connection, account: &AccountKey) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM login_guard WHERE customer_key = ?1 AND user_key = ?2")?
+        .execute([&account.customer, &account.user])?;
+    Ok(())
+}
+
+/// Lifts a user's lockout: its name's failed logins and the lock on the user row.
+pub(super) fn unlock_user(conn: &Connection, id: UserId) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM login_guard WHERE (customer_key, user_key) = \
+         (SELECT c.name_key, u.user_name_key FROM users u JOIN customers c ON c.id = u.customer_id WHERE u.id = ?1)",
+    )?
+    .execute([id.0])?;
+    conn.prepare_cached("UPDATE users SET locked = 0, failed_logins = 0 WHERE id = ?1")?.execute([id.0])?;
+    Ok(())
+}
+
+/// Drops what a name collected while no user held it: a user created (or renamed) under it starts unthrottled.
+pub(super) fn forget_login_guard(conn: &Connection, customer: CustomerId, user_key: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM login_guard WHERE user_key = ?2 AND customer_key = (SELECT name_key FROM customers WHERE id = ?1)",
+    )?
+    .execute(params![customer.0, user_key])?;
+    Ok(())
+}
+
+/// A renamed user keeps its failed logins (a rename must not reset a lockout); whatever the new name had collected
+/// while nobody held it is dropped.
+pub(super) fn rename_login_guard(
+    conn: &Connection,
+    customer: CustomerId,
+    old_key: &str,
+    new_key: &str,
+) -> Result<(), StoreError> {
+    forget_login_guard(conn, customer, new_key)?;
+    conn.prepare_cached(
+        "UPDATE login_guard SET user_key = ?3 WHERE user_key = ?2 \
+         AND customer_key = (SELECT name_key FROM customers WHERE id = ?1)",
+    )?
+    .execute(params![customer.0, old_key, new_key])?;
+    Ok(())
+}
+
+/// Expired sessions of each kind (idle, too old) purged per successful login: more than a login creates, so dead
+/// rows never pile up, and few enough that one login's transaction stays short.
+const PURGE_PER_LOGIN: i64 = 64;
+
+/// Deletes up to `PURGE_PER_LOGIN` idle and as many too-old sessions; returns how many. Two index range scans
+/// with their own LIMIT, so a pass costs the same however many dead sessions there are.
+pub(super) fn purge_expired_sessions(conn: &Connection, cutoffs: SessionCutoffs) -> Result<usize, StoreError> {
+    let idle = conn
+        .prepare_cached("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE last_seen_at <= ?1 LIMIT ?2)")?
+        .execute(params![cutoffs.idle_before.0, PURGE_PER_LOGIN])?;
+    let old = conn
+        .prepare_cached("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE created_at <= ?1 LIMIT ?2)")?
+        .execute(params![cutoffs.created_before.0, PURGE_PER_LOGIN])?;
+    Ok(idle + old)
 }
 
 pub(super) fn session_by_hash(conn: &Connection, hash: &TokenHash) -> Result<Option<SessionRow>, StoreError> {

@@ -12,9 +12,10 @@ use tempfile::TempDir;
 use super::SqliteStore;
 use crate::domain::audit::{AuditEntry, Outcome};
 use crate::domain::error::{DomainError, ErrCode};
+use crate::domain::login_guard::{AccountKey, GuardState};
 use crate::domain::permission::{Group, Permission};
 use crate::domain::session::{SessionId, TokenHash};
-use crate::domain::store::{Change, LoginRecord, NewUserRecord, Revoke, Search, Store};
+use crate::domain::store::{Change, LoginRecord, NewUserRecord, Revoke, Search, SessionCutoffs, Store};
 use crate::domain::user::{Access, CustomerId, NewUser, Password, Profile, ProfileField, User, UserId};
 use crate::domain::values::{CustomerName, Forbid, Text, Timestamp, UserName, Zone};
 
@@ -33,6 +34,11 @@ fn fixture() -> Fixture {
     let store = SqliteStore::open(&path).unwrap();
     let customer = store.ensure_customer(&CustomerName::parse("customer_name", "Acme").unwrap()).unwrap();
     Fixture { _dir: dir, path, store, customer }
+}
+
+/// An account name in the fixture's customer (`Acme`, case-folded).
+fn acme(user: &str) -> AccountKey {
+    AccountKey { customer: "acme".into(), user: user.to_ascii_lowercase() }
 }
 
 fn name(s: &str) -> UserName {
@@ -110,7 +116,8 @@ impl Fixture {
 
     fn login(&self, user: UserId, token: &str) -> SessionId {
         let hash = TokenHash(token.into());
-        let login = LoginRecord::Success { user_id: user, token_hash: hash.clone() };
+        let purge = SessionCutoffs { idle_before: Timestamp(0), created_before: Timestamp(0) };
+        let login = LoginRecord::Success { user_id: user, token_hash: hash.clone(), account: acme("nobody"), purge };
         self.store.record_login(&login, &audit(&self.store, "SessionLogin")).unwrap();
         self.store.session_by_hash(&hash).unwrap().unwrap().id
     }
@@ -140,7 +147,7 @@ impl Fixture {
 fn update(mut user: User, revoke: Revoke) -> Change {
     user.version += 1;
     user.updated_at = Timestamp(NOW.0 + 5);
-    Change::Update { user: Box::new(user), password_hash: None, revoke, changed: vec!["user_name"] }
+    Change::Update { user: Box::new(user), password_hash: None, revoke, changed: vec!["user_name"], unlock: false }
 }
 
 #[test]
@@ -269,7 +276,13 @@ fn a_change_that_changes_nothing_is_still_audited() {
     let f = fixture();
     let kim = f.add("kim", "Kim", "kim@example.org");
     let (same, job) = f.modify("kim", |u| {
-        Ok(Change::Update { user: Box::new(u.clone()), password_hash: None, revoke: Revoke::None, changed: vec![] })
+        Ok(Change::Update {
+            user: Box::new(u.clone()),
+            password_hash: None,
+            revoke: Revoke::None,
+            changed: vec![],
+            unlock: false,
+        })
     });
     assert_eq!(same.unwrap(), Some(kim.clone()));
     assert_eq!(f.audit_rows(job), 1);
@@ -343,6 +356,7 @@ fn revoke_variants_and_password_change() {
             password_hash: Some("$argon2id$new".into()),
             revoke: Revoke::AllBut(keep),
             changed: vec!["password"],
+            unlock: false,
         })
     })
     .0
@@ -399,27 +413,128 @@ fn sessions_round_trip() {
 fn lockout_and_reset() {
     let f = fixture();
     let gus = f.add("gus", "Gus", "gus@example.org");
-    let wrong = LoginRecord::WrongPassword { user_id: gus.id, lock_after: 3 };
-    let failed = |f: &Fixture| f.count(&format!("SELECT failed_logins FROM users WHERE id = {}", gus.id.0));
+    let wrong = |at: i64| LoginRecord::Failure {
+        account: acme("GUS"),
+        user_id: Some(gus.id),
+        at: Timestamp(at),
+        hard_lock_after: 3,
+    };
+    let guard = |f: &Fixture| f.store.login_guard(&acme("gus")).unwrap();
     let locked = |f: &Fixture| f.store.user_by_id(f.customer, gus.id).unwrap().unwrap().locked;
 
-    f.store.record_login(&wrong, &audit(&f.store, "SessionLogin")).unwrap();
-    f.store.record_login(&wrong, &audit(&f.store, "SessionLogin")).unwrap();
-    assert_eq!((failed(&f), locked(&f)), (2, false));
+    f.store.record_login(&wrong(10), &audit(&f.store, "SessionLogin")).unwrap();
+    f.store.record_login(&wrong(11), &audit(&f.store, "SessionLogin")).unwrap();
+    assert_eq!(guard(&f), Some(GuardState { failures: 2, last_failure_at: Timestamp(11), locked: false }));
+    assert!(!locked(&f));
     // A success in between starts the count again.
-    f.login(gus.id, "t-gus");
-    assert_eq!(failed(&f), 0);
-    for _ in 0..3 {
-        f.store.record_login(&wrong, &audit(&f.store, "SessionLogin")).unwrap();
+    let purge = SessionCutoffs { idle_before: Timestamp(0), created_before: Timestamp(0) };
+    let ok =
+        LoginRecord::Success { user_id: gus.id, token_hash: TokenHash("t-gus".into()), account: acme("gus"), purge };
+    f.store.record_login(&ok, &audit(&f.store, "SessionLogin")).unwrap();
+    assert_eq!(guard(&f), None);
+    for at in 20..23 {
+        f.store.record_login(&wrong(at), &audit(&f.store, "SessionLogin")).unwrap();
     }
-    assert_eq!((failed(&f), locked(&f)), (3, true));
+    assert_eq!(guard(&f), Some(GuardState { failures: 3, last_failure_at: Timestamp(22), locked: true }));
+    assert!(locked(&f), "the hard lock reaches the user row");
 
     let a = audit(&f.store, "ResetPassword");
     f.store.reset_password(gus.id, "$argon2id$reset", &a).unwrap();
-    assert_eq!((failed(&f), locked(&f)), (0, false));
+    assert_eq!(guard(&f), None);
+    assert!(!locked(&f));
     assert!(!f.has_session("t-gus"));
     assert_eq!(f.store.password_hash(gus.id).unwrap().as_deref(), Some("$argon2id$reset"));
     assert_eq!(f.audit_rows(a.job.0), 1);
+
+    // Names without an account are counted the same way (and lock nobody's row).
+    let ghost = LoginRecord::Failure { account: acme("ghost"), user_id: None, at: Timestamp(30), hard_lock_after: 1 };
+    f.store.record_login(&ghost, &audit(&f.store, "SessionLogin")).unwrap();
+    assert_eq!(
+        f.store.login_guard(&acme("ghost")).unwrap(),
+        Some(GuardState { failures: 1, last_failure_at: Timestamp(30), locked: true })
+    );
+}
+
+#[test]
+fn unlock_in_a_change_clears_the_guard() {
+    let f = fixture();
+    let hal = f.add("hal", "Hal", "hal@example.org");
+    let wrong = LoginRecord::Failure { account: acme("hal"), user_id: Some(hal.id), at: NOW, hard_lock_after: 1 };
+    f.store.record_login(&wrong, &audit(&f.store, "SessionLogin")).unwrap();
+    let locked = f.store.user_by_id(f.customer, hal.id).unwrap().unwrap();
+    assert!(locked.locked);
+    f.modify("hal", |u| {
+        Ok(Change::Update {
+            user: Box::new(User { locked: false, ..u.clone() }),
+            password_hash: None,
+            revoke: Revoke::None,
+            changed: vec!["locked"],
+            unlock: true,
+        })
+    })
+    .0
+    .unwrap();
+    assert_eq!(f.store.login_guard(&acme("hal")).unwrap(), None);
+    assert!(!f.store.user_by_id(f.customer, hal.id).unwrap().unwrap().locked);
+}
+
+#[test]
+fn a_rename_keeps_the_failed_logins_and_a_new_user_starts_clean() {
+    let f = fixture();
+    let ivy = f.add("ivy", "Ivy", "ivy@example.org");
+    let fail = |account: AccountKey, user_id: Option<UserId>| LoginRecord::Failure {
+        account,
+        user_id,
+        at: NOW,
+        hard_lock_after: 100,
+    };
+    for _ in 0..3 {
+        f.store.record_login(&fail(acme("ivy"), Some(ivy.id)), &audit(&f.store, "SessionLogin")).unwrap();
+    }
+    // Someone probed the new name before it existed.
+    f.store.record_login(&fail(acme("ivy2"), None), &audit(&f.store, "SessionLogin")).unwrap();
+    f.modify("ivy", |u| Ok(update(User { user_name: name("IVY2"), ..u.clone() }, Revoke::None))).0.unwrap();
+    assert_eq!(f.store.login_guard(&acme("ivy")).unwrap(), None);
+    assert_eq!(f.store.login_guard(&acme("ivy2")).unwrap().map(|g| g.failures), Some(3));
+    // A name locked while nobody held it does not lock the user created under it.
+    let ghost = LoginRecord::Failure { account: acme("jon"), user_id: None, at: NOW, hard_lock_after: 1 };
+    f.store.record_login(&ghost, &audit(&f.store, "SessionLogin")).unwrap();
+    assert!(f.store.login_guard(&acme("jon")).unwrap().is_some_and(|g| g.locked));
+    f.add("Jon", "Jon", "jon@example.org");
+    assert_eq!(f.store.login_guard(&acme("jon")).unwrap(), None);
+}
+
+#[test]
+fn a_login_purges_expired_sessions_a_bounded_number_at_a_time() {
+    let f = fixture();
+    let ida = f.add("ida", "Ida", "ida@example.org");
+    let conn = f.raw();
+    // 100 sessions idle since 1,000; 50 created long ago but seen recently; 10 live.
+    for i in 0..160 {
+        let (created, seen) = match i {
+            0..100 => (900, 1_000),
+            100..150 => (10, 4_000),
+            _ => (4_000, 4_000),
+        };
+        conn.execute(
+            "INSERT INTO sessions (user_id, customer_id, token_hash, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![ida.id.0, f.customer.0, format!("h{i}"), created, seen],
+        )
+        .unwrap();
+    }
+    let purge = SessionCutoffs { idle_before: Timestamp(2_000), created_before: Timestamp(100) };
+    let login = |token: &str| LoginRecord::Success {
+        user_id: ida.id,
+        token_hash: TokenHash(token.into()),
+        account: acme("ida"),
+        purge,
+    };
+    let dead = "SELECT COUNT(*) FROM sessions WHERE last_seen_at <= 2000 OR created_at <= 100";
+    f.store.record_login(&login("new1"), &audit(&f.store, "SessionLogin")).unwrap();
+    assert_eq!(f.count(dead), 100 - 64, "one pass deletes at most 64 idle and 64 too old");
+    f.store.record_login(&login("new2"), &audit(&f.store, "SessionLogin")).unwrap();
+    assert_eq!(f.count(dead), 0);
+    assert_eq!(f.count("SELECT COUNT(*) FROM sessions"), 10 + 2, "live sessions and the new ones stay");
 }
 
 #[test]
