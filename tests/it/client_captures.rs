@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::fixtures::{VOLATILE, canonical_masking, seed};
+use crate::fixtures::{VOLATILE, canonical_masking, compare_answer, seed};
 
 /// The recorded run had other clients' users beside it, so user ids differ from a replay.
 fn volatile() -> Vec<&'static str> {
@@ -112,20 +112,8 @@ async fn client_captures_replay() {
                 failures.push(format!("{}: no response file", resp_path.display()));
                 continue;
             };
-            let status_line = expected.lines().next().unwrap_or("");
-            let same_status = status_line == format!("<!-- HTTP {} -->", resp.status);
-            match (canonical_masking(&expected, &volatile), canonical_masking(&masked, &volatile)) {
-                (Ok(e), Ok(a)) if e == a && same_status => {}
-                (Ok(e), Ok(a)) => failures.push(format!(
-                    "{}: {status_line} vs HTTP {}\n{}",
-                    req_path.display(),
-                    resp.status,
-                    pretty_assertions::StrComparison::new(&e, &a)
-                )),
-                (e, a) => {
-                    failures.push(format!("{}: unreadable XML: {:?} / {:?}", req_path.display(), e.err(), a.err()))
-                }
-            }
+            let canon = |xml: &str| canonical_masking(xml, &volatile);
+            compare_answer(&req_path, &expected, resp.status, &masked, canon, &mut failures);
         }
         app.stop().await;
     }

@@ -283,20 +283,32 @@ async fn fixtures_replay() {
             failures.push(format!("{}: no response file (run with UPDATE_FIXTURES=1)", resp_path.display()));
             continue;
         };
-        let status_line = expected.lines().next().unwrap_or("");
-        let same_status = status_line == format!("<!-- HTTP {} -->", resp.status);
-        match (canonical(&expected), canonical(&resp.body)) {
-            (Ok(e), Ok(a)) if e == a && same_status => {}
-            (Ok(e), Ok(a)) => failures.push(format!(
-                "{}: {status_line} vs HTTP {}\n{}",
-                req_path.display(),
-                resp.status,
-                pretty_assertions::StrComparison::new(&e, &a)
-            )),
-            (e, a) => failures.push(format!("{}: unreadable XML: {:?} / {:?}", req_path.display(), e.err(), a.err())),
-        }
+        compare_answer(req_path, &expected, resp.status, &resp.body, canonical, &mut failures);
     }
     assert!(failures.is_empty(), "{} fixture(s) differ:\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// Compares an answer with its recorded response file (status comment line + XML, both made canonical by
+/// `canon`), recording a readable difference in `failures`.
+pub fn compare_answer(
+    req_path: &Path,
+    expected: &str,
+    status: u16,
+    actual: &str,
+    canon: impl Fn(&str) -> Result<String, String>,
+    failures: &mut Vec<String>,
+) {
+    let status_line = expected.lines().next().unwrap_or("");
+    let same_status = status_line == format!("<!-- HTTP {status} -->");
+    match (canon(expected), canon(actual)) {
+        (Ok(e), Ok(a)) if e == a && same_status => {}
+        (Ok(e), Ok(a)) => failures.push(format!(
+            "{}: {status_line} vs HTTP {status}\n{}",
+            req_path.display(),
+            pretty_assertions::StrComparison::new(&e, &a)
+        )),
+        (e, a) => failures.push(format!("{}: unreadable XML: {:?} / {:?}", req_path.display(), e.err(), a.err())),
+    }
 }
 
 #[test]
