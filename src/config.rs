@@ -48,6 +48,9 @@ pub struct Settings {
     pub min_password_length: usize,
     pub phone_required: bool,
     pub search_limit: u64,
+    /// Audit records older than this many days are purged hourly by the server once an all-customer export covers
+    /// them (`usergate admin audit export`); 0 keeps them forever.
+    pub audit_retention_days: u32,
     pub session_idle_secs: u64,
     pub session_absolute_secs: u64,
     pub lock_after_failures: u32,
@@ -109,6 +112,7 @@ impl Default for Settings {
             min_password_length: 8,
             phone_required: false,
             search_limit: 10_000,
+            audit_retention_days: 0,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             lock_after_failures: 100,

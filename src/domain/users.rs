@@ -2,10 +2,10 @@
 
 use super::access::{AccessItems, ListEdit};
 use super::audit::AuditEntry;
-use super::error::{DomainError, ErrCode};
+use super::error::DomainError;
 use super::permission::{Authorized, Grants, Group, Permission, PermissionReport, authorize, check, gate, report};
 use super::session::Caller;
-use super::store::{Change, CustomerFacts, NewUserRecord, Revoke, Search, Store};
+use super::store::{Change, CustomerFacts, NewUserRecord, Revoke, Store};
 use super::user::{Access, NewUser, Password, Patch, User, UserPatch};
 use super::values::{Timestamp, UserName};
 
@@ -104,23 +104,6 @@ pub fn create(
 
 pub fn get(store: &dyn Store, by: &Authorized<'_, gate::UserGet>, name: &UserName) -> Result<User, DomainError> {
     store.user_by_name(by.caller().customer, name)?.ok_or_else(|| DomainError::not_found("user_name"))
-}
-
-pub fn list(
-    store: &dyn Store,
-    by: &Authorized<'_, gate::UserGet>,
-    search: Option<&str>,
-    limits: Limits,
-) -> Result<Vec<User>, DomainError> {
-    let lowered = search.filter(|s| !s.is_empty()).map(str::to_lowercase);
-    match store.search_users(by.caller().customer, lowered.as_deref(), limits.search_limit)? {
-        Search::Found(users) => Ok(users),
-        Search::TooMany(n) => Err(DomainError::new(
-            ErrCode::OperationFailed,
-            "search",
-            format_args!("{n} users match; narrow the search"),
-        )),
-    }
 }
 
 /// Runs `rule` on the target inside the store's write transaction; NOT_FOUND when it does not exist.

@@ -4,6 +4,7 @@
 pub mod by_user_name;
 pub mod common;
 pub mod create_user;
+pub mod get_audit_events;
 pub mod get_job;
 pub mod get_users;
 pub mod profile;
@@ -19,6 +20,7 @@ pub mod user_permissions;
 
 use crate::domain::ddns::{DdnsAnswer, DdnsEdit, DdnsPassword, DdnsUser, Nickname};
 use crate::domain::permission::{Permission, PermissionReport};
+use crate::domain::search::{AuditEvent, AuditFilter, Page, PageRequest, UserQuery};
 use crate::domain::user::{InputRules, NewUser, Password, UserPatch};
 use crate::domain::values::{CustomerName, UserName};
 use crate::soap::xml::{Elem, XmlReader};
@@ -80,6 +82,7 @@ operations!(
     UpdateUpdateUser,
     GetUpdateUserPassword,
     DeleteOneUpdateUser,
+    GetAuditEvents,
 );
 
 impl Operation {
@@ -123,6 +126,7 @@ impl Operation {
             Operation::GetUpdateUsers => session_token::FIELDS,
             Operation::UpdateUpdateUser => update_users::UPDATE_FIELDS,
             Operation::GetUpdateUserPassword | Operation::DeleteOneUpdateUser => by_user_name::FIELDS,
+            Operation::GetAuditEvents => get_audit_events::FIELDS,
         }
     }
 }
@@ -136,7 +140,7 @@ pub enum Request {
     SessionKeepAlive { token: String },
     CreateUser { token: String, user: Box<NewUser> },
     GetUser { token: String, user_name: UserName },
-    GetUsers { token: String, search: Option<String> },
+    GetUsers { token: String, query: Box<UserQuery> },
     UpdateUser { token: String, user_name: UserName, patch: Box<UserPatch> },
     BlockUser { token: String, user_name: UserName },
     UnblockUser { token: String, user_name: UserName },
@@ -162,6 +166,7 @@ pub enum Request {
     UpdateUpdateUser { token: String, user_name: UserName, edit: DdnsEdit },
     GetUpdateUserPassword { token: String, user_name: UserName },
     DeleteOneUpdateUser { token: String, user_name: UserName },
+    GetAuditEvents { token: String, filter: Box<AuditFilter>, page: PageRequest },
 }
 
 impl Request {
@@ -238,6 +243,7 @@ pub fn decode(
         Operation::DeleteOneUpdateUser => {
             by_user_name::decode(&fields).map(|(token, user_name)| Request::DeleteOneUpdateUser { token, user_name })
         }
+        Operation::GetAuditEvents => get_audit_events::decode(&fields),
     };
     typed
         .map(|request| Decoded { request, fault_incompat })
@@ -254,6 +260,9 @@ pub enum Data {
     },
     User(Box<crate::domain::user::User>),
     Users(Vec<crate::domain::user::User>),
+    /// A paged GetUsers: the users, then `total` and `next_cursor` after them.
+    UserPage(Box<Page<crate::domain::user::User>>),
+    AuditEvents(Box<Page<AuditEvent>>),
     Permissions(Box<PermissionReport>),
     /// GetJob's recorded user, written with its xsi:type (the element is xsd:anyType).
     TypedUser(Box<crate::domain::user::User>),
@@ -298,6 +307,14 @@ pub fn write_data(out: &mut String, data: &Data, profile: Profile) {
         }
         Data::User(u) => user(out, u, false),
         Data::Users(us) => us.iter().for_each(|u| user(out, u, false)),
+        Data::UserPage(page) => {
+            page.items.iter().for_each(|u| user(out, u, false));
+            get_users::write_paging(out, page.total, page.next_cursor.as_deref());
+        }
+        Data::AuditEvents(page) => {
+            page.items.iter().for_each(|e| get_audit_events::write_event(out, e));
+            get_users::write_paging(out, page.total, page.next_cursor.as_deref());
+        }
         Data::Permissions(r) => user_permissions::write(out, r),
         Data::TypedUser(u) => user(out, u, true),
         Data::UpdateUser(a) => update_users::write(out, &a.user, a.password.as_ref(), profile.generation()),

@@ -11,6 +11,7 @@ mod create_update_user;
 mod create_user;
 mod delete_one_update_user;
 mod delete_user;
+mod get_audit_events;
 mod get_job;
 mod get_update_user_password;
 mod get_update_users;
@@ -135,7 +136,7 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::SessionKeepAlive { token } => session_keep_alive::run(ctx, &token),
         Request::CreateUser { token, user } => create_user::run(ctx, &token, *user),
         Request::GetUser { token, user_name } => get_user::run(ctx, &token, &user_name),
-        Request::GetUsers { token, search } => get_users::run(ctx, &token, search.as_deref()),
+        Request::GetUsers { token, query } => get_users::run(ctx, &token, &query),
         Request::UpdateUser { token, user_name, patch } => update_user::run(ctx, &token, &user_name, *patch),
         Request::BlockUser { token, user_name } => block_user::run(ctx, &token, &user_name),
         Request::UnblockUser { token, user_name } => unblock_user::run(ctx, &token, &user_name),
@@ -167,6 +168,7 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::UpdateUpdateUser { token, user_name, edit } => update_update_user::run(ctx, &token, &user_name, edit),
         Request::GetUpdateUserPassword { token, user_name } => get_update_user_password::run(ctx, &token, &user_name),
         Request::DeleteOneUpdateUser { token, user_name } => delete_one_update_user::run(ctx, &token, &user_name),
+        Request::GetAuditEvents { token, filter, page } => get_audit_events::run(ctx, &token, &filter, &page),
     };
     if let Err(e) = &result
         && e.code == ErrCode::InternalError

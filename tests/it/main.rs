@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod audit_log;
 mod authz_matrix;
 mod block_delete;
 mod cli;
@@ -21,6 +22,7 @@ mod helpers;
 mod hostile;
 mod permission_report;
 mod robustness;
+mod search;
 mod security;
 mod session;
 mod soap12;
