@@ -731,6 +731,11 @@ fn page_queries_use_their_indexes_and_are_prepared_once() {
             }
         }
     }
+    // The total of a page: a count over the customer's index, not the table.
+    let plan: String = conn
+        .query_row("EXPLAIN QUERY PLAN SELECT COUNT(*) FROM users WHERE customer_id = +?1", [1], |r| r.get(3))
+        .unwrap();
+    assert!(plan.contains("COVERING INDEX"), "{plan}");
     let plan: String = conn
         .query_row(
             "EXPLAIN QUERY PLAN SELECT id FROM audit a WHERE a.customer_id = +?1 AND a.id < +?2 ORDER BY a.id DESC LIMIT +?3",
@@ -764,7 +769,13 @@ fn audit_records_are_append_only_except_for_a_permitted_purge() {
     f.store.record_export(customer_only, NOW, summary).unwrap();
     assert!(matches!(f.store.purge_audit(later, &purge).unwrap(), PurgeOutcome::NotExported { .. }));
     let mut seen = Vec::new();
-    let all = f.store.export_audit(ExportScope::default(), &mut |e| Ok(seen.push(e.job.0))).unwrap();
+    let all = f
+        .store
+        .export_audit(ExportScope::default(), &mut |e| {
+            seen.push(e.job.0);
+            Ok(())
+        })
+        .unwrap();
     // Exported but not yet recorded: still refused.
     assert!(matches!(f.store.purge_audit(later, &purge).unwrap(), PurgeOutcome::NotExported { .. }));
     f.store.record_export(ExportScope::default(), NOW, all).unwrap();
