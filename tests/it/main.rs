@@ -20,6 +20,7 @@ mod group_commit;
 mod helpers;
 mod hostile;
 mod permission_report;
+mod readme_examples;
 mod robustness;
 mod security;
 mod session;
