@@ -178,7 +178,9 @@ impl SqliteStore {
             let Some(user) = queries::user_by_key(tx, customer, &target.key())? else {
                 return Ok(None);
             };
-            let facts = CustomerFacts { working_owners: queries::working_owners(tx, customer)? };
+            let working_owners =
+                if user.is_working_owner() { Some(queries::working_owners(tx, customer)?) } else { None };
+            let facts = CustomerFacts { working_owners };
             match decide(&user, facts).map_err(StoreError::Rejected)? {
                 Change::Delete => {
                     queries::delete_user(tx, user.id)?;

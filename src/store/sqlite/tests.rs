@@ -319,10 +319,25 @@ fn a_refusal_rolls_everything_back() {
             Err(DomainError::illegal("user_name", "the last owner cannot be deleted"))
         })
         .unwrap_err();
-    assert_eq!(seen, Some(1));
+    assert_eq!(seen, Some(Some(1)));
     assert_eq!(err.code, ErrCode::IllegalOperation);
     assert_eq!(f.audit_rows(job), 0);
     assert_eq!(f.store.user_by_id(f.customer, owner.id).unwrap().unwrap().version, 2);
+}
+
+#[test]
+fn owners_are_counted_only_for_a_working_owner_target() {
+    let f = fixture();
+    f.add("plain", "Pat", "pat@example.org");
+    let mut a = audit(&f.store, "UpdateUser");
+    let mut seen = None;
+    f.store
+        .modify_user(f.customer, &name("plain"), &mut a, &mut |_, facts| {
+            seen = Some(facts.working_owners);
+            Err(DomainError::illegal("user_name", "look only"))
+        })
+        .unwrap_err();
+    assert_eq!(seen, Some(None));
 }
 
 #[test]
