@@ -286,8 +286,17 @@ impl Store for SqliteStore {
     }
 
     fn user_by_name(&self, customer: CustomerId, name: &UserName) -> Result<Option<User>, DomainError> {
+        let key = name.key();
+        if let Some(user) = self.cache.user_named(customer, &key) {
+            return Ok(Some(user));
+        }
+        let generation = self.cache.generation();
         // One snapshot for the user row and its lists.
-        Ok(self.snapshot(|c| queries::user_by_key(c, customer, &name.key()))?)
+        let user = self.snapshot(|c| queries::user_by_key(c, customer, &key))?;
+        if let Some(u) = &user {
+            self.cache.put_user(generation, u);
+        }
+        Ok(user)
     }
 
     fn user_by_id(&self, customer: CustomerId, id: UserId) -> Result<Option<User>, DomainError> {

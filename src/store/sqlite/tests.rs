@@ -341,6 +341,24 @@ fn owners_are_counted_only_for_a_working_owner_target() {
 }
 
 #[test]
+fn reads_by_name_follow_renames_deletions_and_new_users_of_the_old_name() {
+    let f = fixture();
+    let ivy = f.add("ivy", "Ivy", "ivy@example.org");
+    let read = |n: &str| f.store.user_by_name(f.customer, &name(n)).unwrap().map(|u| (u.id, u.version));
+    assert_eq!(read("IVY"), Some((ivy.id, ivy.version)));
+    assert_eq!(read("ivy"), Some((ivy.id, ivy.version)), "the cached copy");
+    f.modify("ivy", |u| Ok(update(User { user_name: name("ivy2"), ..u.clone() }, Revoke::None))).0.unwrap();
+    assert_eq!(read("ivy"), None, "renamed away");
+    assert_eq!(read("ivy2").map(|(id, _)| id), Some(ivy.id));
+    let mut new = record(f.customer, "ivy", "Ivy", "ivy.again@example.org", plain_access());
+    new.uid = "uid-ivy-again".into();
+    let again = f.store.insert_user(&new, &audit(&f.store, "CreateUser")).unwrap();
+    assert_eq!(read("ivy").map(|(id, _)| id), Some(again.id), "a new user of the old name");
+    f.modify("ivy", |_| Ok(Change::Delete)).0.unwrap();
+    assert_eq!(read("ivy"), None, "deleted");
+}
+
+#[test]
 fn delete_cascades() {
     let f = fixture();
     let dave = f.add("dave", "Dave", "dave@example.org");
