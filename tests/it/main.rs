@@ -21,6 +21,7 @@ mod group_commit;
 mod helpers;
 mod hostile;
 mod permission_report;
+mod readme_examples;
 mod robustness;
 mod search;
 mod security;
