@@ -21,6 +21,7 @@ mod helpers;
 mod hostile;
 mod lifecycle;
 mod permission_report;
+mod readme_examples;
 mod robustness;
 mod security;
 mod session;
