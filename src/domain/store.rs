@@ -136,6 +136,10 @@ pub trait Store: Send + Sync {
     fn touch_session(&self, id: SessionId, now: Timestamp) -> Result<(), DomainError>;
     fn delete_session(&self, id: SessionId) -> Result<(), DomainError>;
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError>;
+    /// Deletes up to `limit` sessions ended by each deadline (the periodic purge); returns how many went.
+    fn purge_expired_sessions(&self, cutoffs: SessionCutoffs, limit: u32) -> Result<usize, DomainError>;
+    /// Sessions ended by neither deadline (a count for `/metrics`).
+    fn live_sessions(&self, cutoffs: SessionCutoffs) -> Result<u64, DomainError>;
 
     /// Stores a new DDNS update user (its id is assigned here) with its audit record. TARGET_EXISTS when any user of
     /// the customer, ordinary or DDNS, has the name (ignoring case).

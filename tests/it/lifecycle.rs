@@ -1,453 +1,307 @@
-//! Lifecycle and self-service (issue 7): DeactivateUser and ReactivateUser, hold, the owner-only fields of
-//! UpdateUser, organization moves, GetUser by id or uid, GetCurrentUser, UpdateCurrentUser, and `expected_version`
-//! (optimistic concurrency), including parallel writers holding the same version.
+//! Operating the process and its data: /readyz and /metrics, graceful shutdown under keep-alive load (SIGTERM to the
+//! real binary), files created 0600 whatever the umask, online backup and offline restore, the refusal of a newer
+//! schema, the periodic session purge, and the version the binary and SessionLogin report.
 
-use crate::dynect::{V3, dyn_call};
-use crate::helpers::{Resp, TestApp};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
-const PW: &str = "secret-pass-1";
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader as AsyncBufReader};
+use tokio::net::TcpStream;
 
-/// The audit record of a job: its outcome, its changed fields, and the info GetJob answers.
-fn audit_row(app: &TestApp, job: &str) -> (String, String, String) {
-    let job: i64 = job.parse().unwrap();
-    app.sql()
-        .query_row(
-            "SELECT a.outcome, a.changed, r.info FROM audit a JOIN job_results r ON r.job_id = a.id WHERE a.id = ?1",
-            [job],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap()
-}
+use crate::helpers::{OWNER_PASSWORD, TestApp, envelope};
 
-fn version(r: &Resp) -> i64 {
-    r.data_field("version").unwrap().parse().unwrap()
-}
+const BIN: &str = env!("CARGO_BIN_EXE_usergate");
 
-async fn get(app: &TestApp, token: &str, name: &str) -> Resp {
-    app.call("GetUser", &format!("<token>{token}</token><user_name>{name}</user_name>")).await
-}
-
-#[tokio::test]
-async fn deactivated_users_cannot_log_in_lose_their_sessions_and_stay_readable() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    let own_token = app.user_with(&owner, "dora", "<city>Oslo</city>").await;
-    let r = app.call("DeactivateUser", &format!("<token>{owner}</token><user_name>dora</user_name>")).await;
-    assert!(r.is_success(), "{}", r.body);
-    assert_eq!(r.data_field("active").as_deref(), Some("false"));
-    assert_eq!(r.data_field("status").as_deref(), Some("active"), "active is independent of blocked");
-    let (outcome, changed, _) = audit_row(&app, &r.field("job_id").unwrap());
-    assert_eq!((outcome.as_str(), changed.as_str()), ("success", "active"));
-
-    // Its session died at once; a login is the uniform failure.
-    app.call("GetCurrentUser", &format!("<token>{own_token}</token>"))
-        .await
-        .assert_fault("INVALID_DATA", "login: Bad or expired token");
-    app.login("default", "dora", PW).await.assert_fault("INVALID_DATA", "login: Bad or expired credentials");
-    // Its data stays readable.
-    let read = get(&app, &owner, "dora").await;
-    assert!(read.is_success(), "{}", read.body);
-    assert_eq!(read.data_field("active").as_deref(), Some("false"));
-    assert_eq!(read.data_field("city").as_deref(), Some("Oslo"));
-
-    // Deactivating again changes nothing and is no error.
-    let again = app.call("DeactivateUser", &format!("<token>{owner}</token><user_name>dora</user_name>")).await;
-    assert!(again.is_success(), "{}", again.body);
-    assert_eq!(version(&again), version(&read));
-
-    let back = app.call("ReactivateUser", &format!("<token>{owner}</token><user_name>dora</user_name>")).await;
-    assert!(back.is_success(), "{}", back.body);
-    assert_eq!(back.data_field("active").as_deref(), Some("true"));
-    assert!(app.login("default", "dora", PW).await.is_success());
-}
-
-#[tokio::test]
-async fn combined_flags_change_both_states_in_one_record() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    app.user_with(&owner, "eve", "").await;
-    let c = format!("<token>{owner}</token><user_name>eve</user_name><block_user>true</block_user>");
-    let r = app.call("DeactivateUser", &c).await;
-    assert!(r.is_success(), "{}", r.body);
-    assert_eq!(
-        (r.data_field("active").as_deref(), r.data_field("status").as_deref()),
-        (Some("false"), Some("blocked"))
-    );
-    let (_, changed, info) = audit_row(&app, &r.field("job_id").unwrap());
-    assert_eq!(changed, "active,status");
-    assert_eq!(info, "deactivate: User deactivated and blocked");
-    assert_eq!(version(&r), 2, "one change, one version");
-
-    // Reactivating alone leaves the block: still no login.
-    let r = app.call("ReactivateUser", &format!("<token>{owner}</token><user_name>eve</user_name>")).await;
-    assert_eq!((r.data_field("active").as_deref(), r.data_field("status").as_deref()), (Some("true"), Some("blocked")));
-    app.login("default", "eve", PW).await.assert_fault("INVALID_DATA", "login: Bad or expired credentials");
-    let c = format!("<token>{owner}</token><user_name>eve</user_name>");
-    assert!(app.call("DeactivateUser", &c).await.is_success());
-    let c = format!("<token>{owner}</token><user_name>eve</user_name><unblock_user>1</unblock_user>");
-    let r = app.call("ReactivateUser", &c).await;
-    assert_eq!((r.data_field("active").as_deref(), r.data_field("status").as_deref()), (Some("true"), Some("active")));
-    let (_, changed, _) = audit_row(&app, &r.field("job_id").unwrap());
-    assert_eq!(changed, "active,status");
-    assert!(app.login("default", "eve", PW).await.is_success());
-}
-
-#[tokio::test]
-async fn gates_and_rules_of_deactivation() {
-    let app = TestApp::spawn_with(|s| s.login_rate_per_minute = 0).await;
-    let owner = app.owner_token().await;
-    app.user_with(&owner, "plain", "").await;
-    app.user_with(&owner, "boss", "<group_name>ADMIN</group_name>").await;
-    let deleter = app.user_with(&owner, "deleter", "<permission>UserDelete</permission>").await;
-    let unblocker = app.user_with(&owner, "unblocker", "<permission>UserUnblock</permission>").await;
-
-    // UserDelete gates both; the combined flags also need UserBlock / UserUnblock.
-    let on = |t: &str, name: &str, extra: &str| format!("<token>{t}</token><user_name>{name}</user_name>{extra}");
-    app.call("DeactivateUser", &on(&unblocker, "plain", ""))
-        .await
-        .assert_fault("PERMISSION_DENIED", "permission: UserDelete is required");
-    app.call("DeactivateUser", &on(&deleter, "plain", "<block_user>true</block_user>"))
-        .await
-        .assert_fault("PERMISSION_DENIED", "permission: UserBlock is required");
-    app.call("ReactivateUser", &on(&deleter, "plain", "<unblock_user>true</unblock_user>"))
-        .await
-        .assert_fault("PERMISSION_DENIED", "permission: UserUnblock is required");
-    // Nobody acts on a more powerful user, nor on itself.
-    app.call("DeactivateUser", &on(&deleter, "boss", ""))
-        .await
-        .assert_fault("PERMISSION_DENIED", "user_name: boss holds permissions you do not");
-    app.call("DeactivateUser", &on(&deleter, "deleter", ""))
-        .await
-        .assert_fault("ILLEGAL_OPERATION", "user_name: you cannot deactivate yourself");
-    let r = app.call("DeactivateUser", &on(&deleter, "plain", "")).await;
-    assert!(r.is_success(), "{}", r.body);
-    assert!(app.call("ReactivateUser", &on(&deleter, "plain", "")).await.is_success());
-    // A failure leaves its audit record too.
-    let r = app.call("DeactivateUser", &on(&deleter, "boss", "")).await;
-    assert_eq!(audit_row(&app, &r.field("job_id").unwrap()).0, "PERMISSION_DENIED");
-}
-
-#[tokio::test]
-async fn a_user_on_hold_cannot_be_deactivated_or_deleted() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    app.user_with(&owner, "held", "").await;
-    let c = format!("<token>{owner}</token><user_name>held</user_name><hold>true</hold>");
-    let r = app.call("UpdateUser", &c).await;
-    assert!(r.is_success(), "{}", r.body);
-    assert_eq!(r.data_field("hold").as_deref(), Some("true"));
-    let target = format!("<token>{owner}</token><user_name>held</user_name>");
-    app.call("DeactivateUser", &target).await.assert_fault("ILLEGAL_OPERATION", "user_name: the user is on hold");
-    app.call("DeleteUser", &target).await.assert_fault("ILLEGAL_OPERATION", "user_name: the user is on hold");
-    // Blocking is not a lifecycle change: it stays allowed.
-    assert!(app.call("BlockUser", &target).await.is_success());
-    let c = format!("<token>{owner}</token><user_name>held</user_name><hold>N</hold>");
-    assert!(app.call("UpdateUser", &c).await.is_success());
-    assert!(app.call("DeactivateUser", &target).await.is_success());
-    assert!(app.call("DeleteUser", &target).await.is_success());
-}
-
-#[tokio::test]
-async fn only_owners_set_hold_locked_expiry_and_must_change() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    app.user_with(&owner, "target", "").await;
-    let updater = app.user_with(&owner, "updater", "<permission>UserUpdate</permission>").await;
-    for (field, value) in [
-        ("hold", "true"),
-        ("locked", "false"),
-        ("password_expiry", "2027-01-31T00:00:00Z"),
-        ("require_pw_change", "true"),
-    ] {
-        let c = format!("<token>{updater}</token><user_name>target</user_name><{field}>{value}</{field}>");
-        app.call("UpdateUser", &c).await.assert_fault("PERMISSION_DENIED", &format!("{field}: only an owner"));
-    }
-    // The rest of UpdateUser stays the updater's.
-    let c = format!("<token>{updater}</token><user_name>target</user_name><city>Rome</city>");
-    assert!(app.call("UpdateUser", &c).await.is_success());
-    // Owners set them, and clear the expiry with an empty element.
-    let c = format!(
-        "<token>{owner}</token><user_name>target</user_name><password_expiry>2027-01-31T00:00:00Z</password_expiry>\
-         <require_pw_change>true</require_pw_change>"
-    );
-    let r = app.call("UpdateUser", &c).await;
-    assert_eq!(r.data_field("password_expiry").as_deref(), Some("2027-01-31T00:00:00Z"), "{}", r.body);
-    assert_eq!(r.data_field("require_pw_change").as_deref(), Some("true"));
-    let (_, changed, _) = audit_row(&app, &r.field("job_id").unwrap());
-    assert_eq!(changed, "require_pw_change,password_expiry");
-    let c = format!("<token>{owner}</token><user_name>target</user_name><password_expiry/>");
-    let r = app.call("UpdateUser", &c).await;
-    assert!(r.is_success(), "{}", r.body);
-    assert_eq!(r.data_field("password_expiry"), None);
-}
-
-#[tokio::test]
-async fn unlocking_through_update_user_forgets_the_failed_logins() {
-    let app = TestApp::spawn_with(|s| {
-        s.login_rate_per_minute = 0;
-        s.lock_after_failures = 3;
-    })
-    .await;
-    let owner = app.owner_token().await;
-    let session = app.user_with(&owner, "lucy", "").await;
-    for _ in 0..3 {
-        app.login("default", "lucy", "wrong-password").await.assert_fault("INVALID_DATA", "login:");
-    }
-    let r = get(&app, &owner, "lucy").await;
-    assert_eq!(r.data_field("locked").as_deref(), Some("true"), "{}", r.body);
-    app.login("default", "lucy", PW).await.assert_fault("INVALID_DATA", "login: Bad or expired credentials");
-    let failures = |app: &TestApp| -> i64 {
-        app.sql()
-            .query_row("SELECT COALESCE(SUM(failures), 0) FROM login_guard WHERE user_key = 'lucy'", [], |r| r.get(0))
-            .unwrap()
-    };
-    assert_eq!(failures(&app), 3);
-    let c = format!("<token>{owner}</token><user_name>lucy</user_name><locked>false</locked>");
-    let r = app.call("UpdateUser", &c).await;
-    assert_eq!(r.data_field("locked").as_deref(), Some("false"), "{}", r.body);
-    assert_eq!(failures(&app), 0, "the failed logins are forgotten, as UnblockUser does");
-    assert!(app.login("default", "lucy", PW).await.is_success());
-
-    // locked=true locks it again by hand, and ends its sessions.
-    let c = format!("<token>{owner}</token><user_name>lucy</user_name><locked>true</locked>");
-    assert!(app.call("UpdateUser", &c).await.is_success());
-    app.call("GetCurrentUser", &format!("<token>{session}</token>")).await.assert_fault("INVALID_DATA", "login:");
-    app.login("default", "lucy", PW).await.assert_fault("INVALID_DATA", "login: Bad or expired credentials");
-}
-
-#[tokio::test]
-async fn a_move_to_another_organization_is_audited_as_one() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    app.user_with(&owner, "mover", "").await;
-    let c = format!("<token>{owner}</token><user_name>mover</user_name><organization>Acme</organization>");
-    let r = app.call("UpdateUser", &c).await;
-    assert!(r.is_success(), "{}", r.body);
-    assert_eq!(r.info(), "update: User updated; organization: Org -> Acme");
-    let job = r.field("job_id").unwrap();
-    let (_, changed, info) = audit_row(&app, &job);
-    assert_eq!((changed.as_str(), info.as_str()), ("organization", "update: User updated; organization: Org -> Acme"));
-    let replay = app.call("GetJob", &format!("<token>{owner}</token><job_id>{job}</job_id>")).await;
-    assert_eq!(replay.info(), "update: User updated; organization: Org -> Acme", "{}", replay.body);
-    // Other changes name no move.
-    let c = format!("<token>{owner}</token><user_name>mover</user_name><city>Paris</city>");
-    assert_eq!(app.call("UpdateUser", &c).await.info(), "update: User updated");
-}
-
-#[tokio::test]
-async fn get_user_by_exactly_one_key() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    let created = app.create_user(&owner, "keyed", PW, "").await;
-    let (id, uid) = (created.data_field("user_id").unwrap(), created.data_field("uid").unwrap());
-    for key in [format!("<user_id>{id}</user_id>"), format!("<uid>{uid}</uid>"), "<user_name>KEYED</user_name>".into()]
-    {
-        let r = app.call("GetUser", &format!("<token>{owner}</token>{key}")).await;
-        assert_eq!(r.data_field("user_name").as_deref(), Some("keyed"), "{key}: {}", r.body);
-    }
-    let app_ref = &app;
-    let call = |children: String| {
-        let c = format!("<token>{owner}</token>{children}");
-        async move { app_ref.call("GetUser", &c).await }
-    };
-    call(String::new()).await.assert_fault("MISSING_DATA", "user_name: one of user_name, user_id or uid");
-    call(format!("<user_id>{id}</user_id><uid>{uid}</uid>")).await.assert_fault("INVALID_DATA", "user_id: ");
-    call(format!("<user_name>keyed</user_name><uid>{uid}</uid>"))
-        .await
-        .assert_fault("INVALID_DATA", "user_name: give exactly one of user_name, user_id, uid; also given: uid");
-    // Another customer's user is not found by its id either.
-    {
-        let store = usergate::store::sqlite::SqliteStore::open(&app.db_path()).unwrap();
-        let hasher = usergate::auth::password::PasswordHasher::new(1).unwrap();
-        usergate::admin::create_owner(&store, &hasher, crate::helpers::target("other", "stranger", PW)).unwrap();
-    }
-    let stranger = app.token("other", "stranger", PW).await;
-    let r = app.call("GetUser", &format!("<token>{stranger}</token><user_id>{id}</user_id>")).await;
-    r.assert_fault("NOT_FOUND", "user_id: no such user");
-    let r = app.call("GetUser", &format!("<token>{stranger}</token><uid>{uid}</uid>")).await;
-    r.assert_fault("NOT_FOUND", "uid: no such user");
-
-    // DynECT's GetOneUser keeps Dyn's shape: user_name required, no other key.
-    let r = dyn_call(&app, V3, "GetOneUser", &format!("<token>{owner}</token><user_id>{id}</user_id>")).await;
-    r.assert_fault("INVALID_DATA", "user_id: unknown element");
-    dyn_call(&app, V3, "GetOneUser", &format!("<token>{owner}</token>"))
-        .await
-        .assert_fault("MISSING_DATA", "user_name: required");
-    let r = dyn_call(&app, V3, "GetOneUser", &format!("<token>{owner}</token><user_name>keyed</user_name>")).await;
-    assert!(r.is_success(), "{}", r.body);
-    // Nor does DynECT take expected_version.
-    let c = format!("<token>{owner}</token><user_name>keyed</user_name><expected_version>1</expected_version>");
-    dyn_call(&app, V3, "BlockUser", &c).await.assert_fault("INVALID_DATA", "expected_version: unknown element");
-}
-
-#[tokio::test]
-async fn get_current_user_needs_no_permission() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    let t = app.user_with(&owner, "nobody", "<forbid><name>UserGet</name></forbid>").await;
-    app.call("GetUser", &format!("<token>{t}</token><user_name>nobody</user_name>"))
-        .await
-        .assert_fault("PERMISSION_DENIED", "permission: UserGet");
-    let r = app.call("GetCurrentUser", &format!("<token>{t}</token>")).await;
-    assert!(r.is_success(), "{}", r.body);
-    assert_eq!(r.data_field("user_name").as_deref(), Some("nobody"));
-    assert_eq!(r.fields("name"), ["UserGet"], "its own forbids are shown to it");
-}
-
-#[tokio::test]
-async fn update_current_user_edits_only_self_service_fields() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    // No UserUpdate, and even a forbid of it: the own record is still the user's.
-    let t = app.user_with(&owner, "selfie", "<forbid><name>UserUpdate</name></forbid>").await;
-    let c = format!(
-        "<token>{t}</token><email>me@example.net</email><middle_name>Q</middle_name><website>https://me.example</website>"
-    );
-    let r = app.call("UpdateCurrentUser", &c).await;
-    assert!(r.is_success(), "{}", r.body);
-    assert_eq!(r.data_field("email").as_deref(), Some("me@example.net"));
-    assert_eq!(version(&r), 2);
-    let (_, changed, _) = audit_row(&app, &r.field("job_id").unwrap());
-    assert_eq!(changed, "middle_name,email,website");
-    for (field, value) in [
-        ("organization", "Elsewhere"),
-        ("notes", "n"),
-        ("status", "blocked"),
-        ("password", "another-pass-1"),
-        ("permission", "UserUpdate"),
-        ("group_name", "ADMIN"),
-        ("locked", "false"),
-        ("require_pw_change", "false"),
-    ] {
-        let c = format!("<token>{t}</token><city>X</city><{field}>{value}</{field}>");
-        let r = app.call("UpdateCurrentUser", &c).await;
-        r.assert_fault("PERMISSION_DENIED", &format!("{field}: not a field you may change"));
-        assert_eq!(audit_row(&app, &r.field("job_id").unwrap()).0, "PERMISSION_DENIED");
-    }
-    let r = get(&app, &owner, "selfie").await;
-    assert_eq!((r.data_field("city"), version(&r)), (None, 2), "refused requests changed nothing");
-    // Required fields cannot be cleared; renaming oneself is off by default.
-    app.call("UpdateCurrentUser", &format!("<token>{t}</token><nickname/>"))
-        .await
-        .assert_fault("MISSING_DATA", "nickname: required");
-    app.call("UpdateCurrentUser", &format!("<token>{t}</token><new_user_name>selfie2</new_user_name>"))
-        .await
-        .assert_fault("PERMISSION_DENIED", "new_user_name: renaming yourself is not allowed");
-}
-
-#[tokio::test]
-async fn self_rename_when_the_setting_allows_it() {
-    let app = TestApp::spawn_with(|s| s.allow_self_rename = true).await;
-    let owner = app.owner_token().await;
-    let t = app.user_with(&owner, "oldname", "").await;
-    let r = app.call("UpdateCurrentUser", &format!("<token>{t}</token><new_user_name>newname</new_user_name>")).await;
-    assert_eq!(r.data_field("user_name").as_deref(), Some("newname"), "{}", r.body);
-    // The session follows the user, not the name.
-    let me = app.call("GetCurrentUser", &format!("<token>{t}</token>")).await;
-    assert_eq!(me.data_field("user_name").as_deref(), Some("newname"), "{}", me.body);
-    let c = format!("<token>{t}</token><new_user_name>owner</new_user_name>");
-    app.call("UpdateCurrentUser", &c).await.assert_fault("TARGET_EXISTS", "new_user_name:");
-}
-
-#[tokio::test]
-async fn expected_version_is_checked_by_every_user_write() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    let t = app.user_with(&owner, "ver", "").await;
-    let stale = "<expected_version>9</expected_version>";
-    let on = |extra: &str| format!("<token>{owner}</token><user_name>ver</user_name>{extra}{stale}");
-    let calls = [
-        ("UpdateUser", on("<city>A</city>")),
-        ("UpdateCurrentUser", format!("<token>{t}</token><city>A</city>{stale}")),
-        ("BlockUser", on("")),
-        ("UnblockUser", on("")),
-        ("DeactivateUser", on("")),
-        ("ReactivateUser", on("")),
-        ("AddUserGroups", on("<group_name>READONLY</group_name>")),
-        ("SetUserGroups", on("<group_name>READONLY</group_name>")),
-        ("RemoveUserGroups", on("<group_name>READONLY</group_name>")),
-        ("AddUserZones", on("<zone><zone_name>a.org</zone_name></zone>")),
-        ("SetUserZones", on("<zone><zone_name>a.org</zone_name></zone>")),
-        ("RemoveUserZones", on("<zone><zone_name>a.org</zone_name></zone>")),
-        ("AddUserPermissions", on("<permission>UserGet</permission>")),
-        ("SetUserPermissions", on("<permission>UserGet</permission>")),
-        ("RemoveUserPermissions", on("<permission>UserGet</permission>")),
-        ("AddUserForbids", on("<forbid><name>UserGet</name></forbid>")),
-        ("SetUserForbids", on("<forbid><name>UserGet</name></forbid>")),
-        ("RemoveUserForbids", on("<forbid><name>UserGet</name></forbid>")),
-        ("DeleteUser", on("")),
-    ];
-    for (op, children) in &calls {
-        let r = app.call(op, children).await;
-        r.assert_fault("INVALID_VERSION", "expected_version: is 9, current 1");
-        assert_eq!(audit_row(&app, &r.field("job_id").unwrap()).0, "INVALID_VERSION", "{op}");
-    }
-    assert_eq!(version(&get(&app, &owner, "ver").await), 1, "nothing changed");
-    // The current version passes, and the write moves it on.
-    let c =
-        format!("<token>{owner}</token><user_name>ver</user_name><city>A</city><expected_version>1</expected_version>");
-    assert_eq!(version(&app.call("UpdateUser", &c).await), 2);
-    let r = app.call("UpdateUser", &c).await;
-    r.assert_fault("INVALID_VERSION", "expected_version: is 1, current 2");
-}
-
-#[tokio::test]
-async fn parallel_writers_with_the_same_version_exactly_one_wins() {
-    let app = TestApp::spawn().await;
-    let owner = app.owner_token().await;
-    app.user_with(&owner, "race", "").await;
-    let v = version(&get(&app, &owner, "race").await);
-    let requests = (0..16).map(|i| {
-        let c = format!(
-            "<token>{owner}</token><user_name>race</user_name><city>City {i}</city><expected_version>{v}</expected_version>"
-        );
-        let app = &app;
-        async move { app.call("UpdateUser", &c).await }
-    });
-    let answers = futures_join_all(requests).await;
-    let wins = answers.iter().filter(|r| r.is_success()).count();
-    assert_eq!(wins, 1, "exactly one writer holding version {v} succeeds");
-    for r in answers.iter().filter(|r| !r.is_success()) {
-        r.assert_fault("INVALID_VERSION", &format!("expected_version: is {v}, current {}", v + 1));
-        assert!(r.body.contains("<faultcode>soap:Client</faultcode>"), "never a Server fault: {}", r.body);
-    }
-    let after = get(&app, &owner, "race").await;
-    assert_eq!(version(&after), v + 1);
-    let winner = answers.iter().find(|r| r.is_success()).and_then(|r| r.data_field("city"));
-    assert_eq!(after.data_field("city"), winner, "the stored city is the winner's");
-
-    // The same holds across operations: a deactivation and an access-list edit racing on one version.
-    let v = v + 1;
-    let deactivate =
-        format!("<token>{owner}</token><user_name>race</user_name><expected_version>{v}</expected_version>");
-    let grant = format!(
-        "<token>{owner}</token><user_name>race</user_name><permission>UserGet</permission>\
-         <expected_version>{v}</expected_version>"
-    );
-    let (a, b) = tokio::join!(app.call("DeactivateUser", &deactivate), app.call("AddUserPermissions", &grant));
-    assert_eq!([a.is_success(), b.is_success()].iter().filter(|s| **s).count(), 1, "{}\n{}", a.body, b.body);
-    assert_eq!(version(&get(&app, &owner, "race").await), v + 1);
-}
-
-/// Awaits all futures concurrently (tokio has no join_all; the requests run side by side on the test's runtime).
-async fn futures_join_all<F: std::future::Future<Output = Resp>>(futs: impl Iterator<Item = F>) -> Vec<Resp> {
-    let mut set = Vec::new();
-    for f in futs {
-        set.push(Box::pin(f));
-    }
-    let mut out: Vec<Option<Resp>> = (0..set.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(r) => out[i] = Some(r),
-                    std::task::Poll::Pending => pending = true,
-                }
+/// `usergate <args>` with its stderr drained in the background; the address once it listens (for `serve`).
+fn spawn_server(db: &Path, umask: &str) -> (Child, SocketAddr) {
+    // Through sh only to set the umask: the files must come out 0600 even when it would allow more.
+    let mut child = Command::new("sh")
+        .args(["-c", &format!("umask {umask}; exec \"$0\" \"$@\""), BIN])
+        .args(["--db", db.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"])
+        .env("USERGATE_BOOTSTRAP_PASSWORD", OWNER_PASSWORD)
+        .env_remove("USERGATE_CONFIG")
+        .env("RUST_LOG", "warn,usergate=info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("usergate listening on http://").nth(1)
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(rest.trim_end_matches("/SOAP/").to_owned());
             }
         }
-        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(60)).expect("usergate starts");
+    (child, addr.parse().unwrap())
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+fn beside(db: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(suffix);
+    s.into()
+}
+
+/// The value of the sample line starting with `series ` in a metrics text.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn readyz_and_metrics_report_requests_logins_sessions_and_the_writer() {
+    let app = TestApp::spawn_with(|s| {
+        s.lock_after_failures = 2;
+        s.lockout_free_failures = 5;
     })
     .await;
-    out.into_iter().flatten().collect()
+    assert_eq!(app.http("GET", "/healthz", &[], b"").await.status, 200);
+    let r = app.http("GET", "/readyz", &[], b"").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "ready\n"));
+    let owner = app.owner_token().await;
+    app.user_with(&owner, "mia", "").await;
+    app.login("default", "mia", "wrong-pass-1").await.assert_fault("INVALID_DATA", "login:");
+    app.login("default", "mia", "wrong-pass-1").await.assert_fault("INVALID_DATA", "login:");
+    app.post_xml("<not-soap/>", None).await;
+
+    let r = app.http("GET", "/metrics", &[], b"").await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").unwrap().starts_with("application/openmetrics-text"));
+    let m = r.body.as_str();
+    let ok = |op: &str, outcome: &str| {
+        sample(m, &format!("usergate_soap_requests_total{{operation=\"{op}\",outcome=\"{outcome}\"}}"))
+    };
+    assert_eq!(ok("SessionLogin", "success"), Some(2.0), "{m}");
+    assert_eq!(ok("SessionLogin", "caller_error"), Some(2.0));
+    assert_eq!(ok("CreateUser", "success"), Some(1.0));
+    assert_eq!(ok("none", "caller_error"), Some(1.0));
+    assert_eq!(ok("GetUser", "success"), Some(0.0), "every operation's series exists from the start");
+    assert_eq!(sample(m, "usergate_soap_request_duration_seconds_count{operation=\"SessionLogin\"}"), Some(4.0));
+    assert_eq!(sample(m, "usergate_login_failures_total"), Some(2.0));
+    assert_eq!(sample(m, "usergate_lockouts_total"), Some(1.0), "the second failure hard-locks (lock_after 2)");
+    // The owner's and mia's sessions.
+    assert_eq!(sample(m, "usergate_sessions_alive"), Some(2.0));
+    // The scrape itself is in flight.
+    assert_eq!(sample(m, "usergate_http_requests_in_flight"), Some(1.0));
+    assert_eq!(sample(m, "usergate_writer_queue_depth"), Some(0.0));
+    let batches = sample(m, "usergate_writer_batch_size_count").unwrap();
+    assert!(batches >= 4.0, "bootstrap, create, logins were committed: {batches}");
+    assert!(m.ends_with("# EOF\n"));
+}
+
+/// One keep-alive connection's loop: requests back to back until an answer says `Connection: close`. Returns
+/// how many answers it got, or the first failure (a reset, an answer cut short, EOF without `Connection: close`).
+async fn keep_alive_client(addr: SocketAddr, token: String) -> Result<u32, String> {
+    let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+    let (read, mut write) = stream.into_split();
+    let mut read = AsyncBufReader::new(read);
+    let mut answered = 0u32;
+    loop {
+        // Reads and writes alternate: GetUser reads, SessionKeepAlive records activity (a durable write).
+        let body = if answered.is_multiple_of(2) {
+            envelope("GetUser", &format!("<token>{token}</token><user_name>owner</user_name>"))
+        } else {
+            envelope("SessionKeepAlive", &format!("<token>{token}</token>"))
+        };
+        let req = format!(
+            "POST /SOAP/ HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        write.write_all(req.as_bytes()).await.map_err(|e| format!("request {answered}: write: {e}"))?;
+        let mut status = String::new();
+        match read.read_line(&mut status).await {
+            Ok(0) => return Err(format!("request {answered}: closed without an answer")),
+            Ok(_) => {}
+            Err(e) => return Err(format!("request {answered}: {e}")),
+        }
+        let (mut length, mut close) = (0usize, false);
+        loop {
+            let mut line = String::new();
+            read.read_line(&mut line).await.map_err(|e| format!("request {answered}: head: {e}"))?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (k, v) = line.split_once(':').ok_or_else(|| format!("bad header {line:?}"))?;
+            match k.trim().to_ascii_lowercase().as_str() {
+                "content-length" => length = v.trim().parse().map_err(|_| "bad length".to_owned())?,
+                "connection" => close = v.trim().eq_ignore_ascii_case("close"),
+                _ => {}
+            }
+        }
+        let mut body = vec![0u8; length];
+        read.read_exact(&mut body).await.map_err(|e| format!("request {answered}: body cut: {e}"))?;
+        if !status.contains(" 200 ") {
+            return Err(format!("request {answered}: {status}: {}", String::from_utf8_lossy(&body)));
+        }
+        answered += 1;
+        if close {
+            // The server said so: nothing more may be sent; it closes cleanly.
+            let mut rest = Vec::new();
+            read.read_to_end(&mut rest).await.map_err(|e| format!("after Connection: close: {e}"))?;
+            return if rest.is_empty() { Ok(answered) } else { Err("bytes after Connection: close".into()) };
+        }
+        if answered > 1_000_000 {
+            return Err("the server never said Connection: close".into());
+        }
+    }
+}
+
+#[tokio::test]
+async fn sigterm_under_keep_alive_load_answers_every_request_checkpoints_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ug.db");
+    // umask 000: without explicit modes the files would be world-writable.
+    let (mut child, addr) = spawn_server(&db, "000");
+    for file in [db.clone(), beside(&db, "-wal"), beside(&db, "-shm"), beside(&db, ".lock"), db.with_extension("key")] {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    let probe = TestApp::attach(addr, tempfile::tempdir().unwrap());
+    let token = probe.owner_token().await;
+
+    let clients: Vec<_> = (0..4).map(|_| tokio::spawn(keep_alive_client(addr, token.clone()))).collect();
+    // Load first: every connection is busy when the signal comes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    for c in clients {
+        let answered = c.await.unwrap().unwrap_or_else(|e| panic!("a request was lost: {e}"));
+        assert!(answered > 0);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "exit status {status:?}");
+    // Checkpointed: the database file holds everything (the WAL is gone or empty).
+    let wal = beside(&db, "-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "WAL left behind");
+    // And nothing listens any more.
+    assert!(TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
+async fn backup_while_serving_restores_elsewhere_with_every_user_and_password() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let names: Vec<String> = (0..6).map(|i| format!("keep{i}")).collect();
+    for name in &names {
+        assert!(app.create_user(&owner, name, &format!("{name}-pass-1"), "").await.is_success());
+    }
+    // Writes go on while the backup runs.
+    let (addr, writer_token) = (app.addr, owner.clone());
+    let busy = tokio::spawn(async move {
+        let other = TestApp::attach(addr, tempfile::tempdir().unwrap());
+        for i in 0..40 {
+            other.create_user(&writer_token, &format!("during{i}"), "during-pass-1", "").await;
+        }
+    });
+    let backup_file = app.dir.path().join("backup.db");
+    let out = Command::new(BIN)
+        .args(["--db", app.db_path().to_str().unwrap(), "admin", "backup", backup_file.to_str().unwrap()])
+        .env_remove("USERGATE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(mode(&backup_file), 0o600);
+    busy.await.unwrap();
+
+    // Restoring over a database a server holds is refused, and the database is untouched.
+    let restore = |db: &Path| {
+        Command::new(BIN)
+            .args(["--db", db.to_str().unwrap(), "admin", "restore", backup_file.to_str().unwrap()])
+            .env_remove("USERGATE_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let out = restore(&app.db_path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another usergate holds this database"));
+    // Nor is a file that is not a usergate database restored.
+    let fresh = tempfile::tempdir().unwrap();
+    let junk = fresh.path().join("junk.db");
+    std::fs::write(&junk, "not a database").unwrap();
+    let out = Command::new(BIN)
+        .args(["--db", fresh.path().join("usergate.db").to_str().unwrap(), "admin", "restore", junk.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a usergate database"));
+
+    let out = restore(&fresh.path().join("usergate.db"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(mode(&fresh.path().join("usergate.db")), 0o600);
+    let restored = TestApp::spawn_in(fresh, |_| {}).await;
+    let owner2 = restored.owner_token().await;
+    for name in &names {
+        let r = restored.call("GetUser", &format!("<token>{owner2}</token><user_name>{name}</user_name>")).await;
+        assert!(r.is_success(), "{name} missing after restore: {}", r.body);
+        assert!(restored.login("default", name, &format!("{name}-pass-1")).await.is_success(), "{name} logs in");
+    }
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_usergate_is_refused_with_a_message_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ug.db");
+    let migrate = || {
+        Command::new(BIN)
+            .args(["--db", db.to_str().unwrap(), "migrate"])
+            .env("USERGATE_BOOTSTRAP_PASSWORD", OWNER_PASSWORD)
+            .env_remove("USERGATE_CONFIG")
+            .output()
+            .unwrap()
+    };
+    assert!(migrate().status.success());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    conn.pragma_update(None, "user_version", version + 5).unwrap();
+    drop(conn);
+    for out in [
+        migrate(),
+        Command::new(BIN).args(["--db", db.to_str().unwrap(), "serve", "--listen", "127.0.0.1:0"]).output().unwrap(),
+    ] {
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("is newer than this usergate (knows up to"), "{stderr}");
+        assert!(stderr.contains("upgrade usergate"), "{stderr}");
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let after: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(after, version + 5, "left as it was");
+}
+
+#[tokio::test]
+async fn expired_sessions_are_purged_by_the_server_without_any_login() {
+    let app = TestApp::spawn_with(|s| s.session_purge_interval_secs = 1).await;
+    app.owner_token().await;
+    let count =
+        |app: &TestApp| -> i64 { app.sql().query_row("SELECT count(*) FROM sessions", [], |r| r.get(0)).unwrap() };
+    assert_eq!(count(&app), 1);
+    // Past the idle timeout (30 min by default).
+    app.app().clock.advance(31 * 60);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while count(&app) > 0 {
+        assert!(std::time::Instant::now() < deadline, "the expired session is still there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_binary_and_session_login_report_the_same_version() {
+    let out = Command::new(BIN).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(printed, format!("usergate {}", env!("CARGO_PKG_VERSION")));
+    let app = TestApp::spawn().await;
+    let r = app.login("default", "owner", OWNER_PASSWORD).await;
+    assert_eq!(r.data_field("version").as_deref(), Some(env!("CARGO_PKG_VERSION")), "{}", r.body);
 }
