@@ -47,6 +47,8 @@ pub struct Settings {
     pub xml_max_name_bytes: usize,
     pub min_password_length: usize,
     pub phone_required: bool,
+    /// UpdateCurrentUser may change the caller's own `user_name` (Zato lets users rename themselves; off here).
+    pub allow_self_rename: bool,
     pub search_limit: u64,
     /// Audit records older than this many days are purged hourly by the server once an all-customer export covers
     /// them (`usergate admin audit export`); 0 keeps them forever.
@@ -66,6 +68,10 @@ pub struct Settings {
     pub login_rate_sources: usize,
     /// Argon2 hashes running at once (each holds 19 MiB); default: the number of cores.
     pub hash_concurrency: usize,
+    /// On SIGTERM/SIGINT, how long in-flight requests may take to finish before their connections are closed.
+    pub shutdown_grace_secs: u64,
+    /// How often the server deletes expired sessions (a bounded number per run; logins purge some too).
+    pub session_purge_interval_secs: u64,
     /// Password for owners created by bootstrap and the admin commands (`USERGATE_BOOTSTRAP_PASSWORD`); never
     /// read from the file, never printed.
     #[serde(skip)]
@@ -111,6 +117,7 @@ impl Default for Settings {
             xml_max_name_bytes: xml.max_name_len,
             min_password_length: 8,
             phone_required: false,
+            allow_self_rename: false,
             search_limit: 10_000,
             audit_retention_days: 0,
             session_idle_secs: 30 * 60,
@@ -122,6 +129,8 @@ impl Default for Settings {
             login_rate_burst: 20,
             login_rate_sources: 10_000,
             hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            shutdown_grace_secs: 10,
+            session_purge_interval_secs: 300,
             bootstrap_password: None,
             #[cfg(debug_assertions)]
             panic_on_user_name: None,
@@ -192,6 +201,12 @@ impl Settings {
         if self.login_rate_burst == 0 || self.login_rate_sources == 0 {
             return bad("login_rate_burst and login_rate_sources must be at least 1");
         }
+        if self.shutdown_grace_secs > 3600 {
+            return bad("shutdown_grace_secs must be at most 3600");
+        }
+        if self.session_purge_interval_secs == 0 {
+            return bad("session_purge_interval_secs must be positive");
+        }
         Ok(())
     }
 
@@ -239,6 +254,7 @@ impl Settings {
                 max_sources: self.login_rate_sources,
             },
             xml: self.xml_limits(),
+            allow_self_rename: self.allow_self_rename,
             #[cfg(debug_assertions)]
             panic_on_user_name: self.panic_on_user_name,
         }

@@ -66,6 +66,12 @@ enum Admin {
         #[arg(long, default_value = "default")]
         customer: String,
     },
+    /// Copy the database into FILE while it is in use (SQLite online backup: one consistent snapshot; the server
+    /// keeps serving). FILE is written 0600 and replaced atomically.
+    Backup { file: PathBuf },
+    /// Replace the database with the backup FILE (offline: refuses while a server holds the database). FILE must be
+    /// an intact usergate database of a schema this version knows.
+    Restore { file: PathBuf },
     /// The audit trail: export it, purge what an export covers.
     Audit {
         #[command(subcommand)]
@@ -226,14 +232,24 @@ fn run(cli: Cli) -> Result<(), String> {
             eprintln!("database {} is up to date", settings.db.display());
             Ok(())
         }
-        Command::Admin { action } => {
-            let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
+        Command::Admin { action: Admin::Backup { file } } => {
+            let facts = usergate::store::sqlite::backup::backup(&settings.db, &file).map_err(|e| e.to_string())?;
+            eprintln!("backed up {} to {} ({} users)", settings.db.display(), file.display(), facts.users);
+            Ok(())
+        }
+        Command::Admin { action: Admin::Restore { file } } => {
+            let facts = usergate::store::sqlite::backup::restore(&settings.db, &file).map_err(|e| e.to_string())?;
+            eprintln!("restored {} from {} ({} users)", settings.db.display(), file.display(), facts.users);
+            Ok(())
+        }
+        Command::Admin { action: Admin::Audit { action } } => {
             // The same busy_timeout (5 s) as the server: a command waits for a running server's short write
             // transactions instead of failing; exports only read, purges delete in short batches.
-            let action = match action {
-                Admin::Audit { action } => return audit(&store, &settings, action),
-                other => other,
-            };
+            let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
+            audit(&store, &settings, action)
+        }
+        Command::Admin { action } => {
+            let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
             let min = settings.min_password_length;
             let given = settings.bootstrap_password();
             let target = |customer, user| AdminTarget { customer, user, password: given, min_password_chars: min };
@@ -251,7 +267,8 @@ fn run(cli: Cli) -> Result<(), String> {
                         eprintln!("unlocked {user} in customer {customer}");
                     })
                 }
-                Admin::Audit { .. } => Ok(None),
+                // Handled above (backup and restore without opening, and migrating, the database).
+                Admin::Backup { .. } | Admin::Restore { .. } | Admin::Audit { .. } => Ok(None),
                 Admin::SeedBench { users } => {
                     let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
                     let password = given.ok_or("seed-bench: set USERGATE_BOOTSTRAP_PASSWORD")?;

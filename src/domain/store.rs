@@ -50,6 +50,8 @@ pub enum Change {
         changed: Vec<&'static str>,
         /// Forget the account's failed logins and lift its lock (UnblockUser, `usergate admin unlock`).
         unlock: bool,
+        /// Appended to the audit record's info (`organization: A -> B` for a move between organizations).
+        detail: Option<String>,
     },
     Delete,
 }
@@ -104,6 +106,8 @@ pub trait Store: Send + Sync {
 
     fn user_by_name(&self, customer: CustomerId, name: &UserName) -> Result<Option<User>, DomainError>;
     fn user_by_id(&self, customer: CustomerId, id: UserId) -> Result<Option<User>, DomainError>;
+    /// By the opaque `uid` (exact match).
+    fn user_by_uid(&self, customer: CustomerId, uid: &str) -> Result<Option<User>, DomainError>;
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError>;
     /// Users of one customer matching the query's filter, in its order: one page after its cursor (INVALID_DATA
     /// `cursor:` for a cursor this store did not make for this query), or, unpaged, every match (`TooMany` when
@@ -131,6 +135,10 @@ pub trait Store: Send + Sync {
     fn touch_session(&self, id: SessionId, now: Timestamp) -> Result<(), DomainError>;
     fn delete_session(&self, id: SessionId) -> Result<(), DomainError>;
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError>;
+    /// Deletes up to `limit` sessions ended by each deadline (the periodic purge); returns how many went.
+    fn purge_expired_sessions(&self, cutoffs: SessionCutoffs, limit: u32) -> Result<usize, DomainError>;
+    /// Sessions ended by neither deadline (a count for `/metrics`).
+    fn live_sessions(&self, cutoffs: SessionCutoffs) -> Result<u64, DomainError>;
 
     /// Stores a new DDNS update user (its id is assigned here) with its audit record. TARGET_EXISTS when any user of
     /// the customer, ordinary or DDNS, has the name (ignoring case).

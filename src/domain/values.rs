@@ -175,12 +175,14 @@ impl Timestamp {
     pub fn plus_secs(self, secs: u64) -> Self {
         Timestamp(self.0.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)))
     }
-    /// An xsd:dateTime (`2026-11-23T06:52:28Z`, fractional seconds dropped, `+hh:mm`/`-hh:mm` offsets applied, no
-    /// zone read as UTC) or a bare date (`2026-11-23`, its midnight UTC). INVALID_DATA naming `field` otherwise.
+    /// An xsd:dateTime (`2026-11-23T06:52:28Z`; fractions of a second dropped, `+hh:mm`/`-hh:mm` offsets applied, no
+    /// zone read as UTC) or a bare date (`2026-11-23`, its midnight UTC), not before 1970. INVALID_DATA naming `field`
+    /// otherwise.
     pub fn parse(field: &str, s: &str) -> Result<Self, DomainError> {
         parse_date_time(s.trim())
+            .filter(|secs| *secs >= 0)
             .map(Timestamp)
-            .ok_or_else(|| DomainError::invalid(field, "an xsd:dateTime expected (e.g. 2026-01-31T12:00:00Z)"))
+            .ok_or_else(|| DomainError::invalid(field, "an xsd:dateTime such as 2027-01-31T00:00:00Z expected"))
     }
     /// `2026-11-23T06:52:28Z`.
     pub fn to_rfc3339(self) -> String {
@@ -321,9 +323,12 @@ mod tests {
         {
             assert_eq!(
                 t(bad).unwrap_err().info,
-                "since: an xsd:dateTime expected (e.g. 2026-01-31T12:00:00Z)",
+                "since: an xsd:dateTime such as 2027-01-31T00:00:00Z expected",
                 "{bad}"
             );
         }
+        assert_eq!(Timestamp::parse("t", "2027-01-31T00:00:00Z").unwrap().to_rfc3339(), "2027-01-31T00:00:00Z");
+        assert!(Timestamp::parse("t", "next tuesday").is_err());
+        assert!(Timestamp::parse("t", "1969-01-01T00:00:00Z").is_err());
     }
 }

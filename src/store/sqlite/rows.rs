@@ -66,6 +66,7 @@ pub(super) struct UserSql {
     pub select: String,
     pub by_key: String,
     pub by_id: String,
+    pub by_uid: String,
     /// Write columns, then `password_hash`.
     pub insert: String,
     /// Write columns, then the id in the WHERE clause.
@@ -81,6 +82,7 @@ pub(super) static USER_SQL: LazyLock<UserSql> = LazyLock::new(|| {
         select: select.clone(),
         by_key: format!("{select} WHERE customer_id = ?1 AND user_name_key = ?2"),
         by_id: format!("{select} WHERE customer_id = ?1 AND id = ?2"),
+        by_uid: format!("{select} WHERE customer_id = ?1 AND uid = ?2"),
         insert: format!("INSERT INTO users ({}, password_hash) VALUES ({})", write.join(", "), placeholders.join(", ")),
         update: format!("UPDATE users SET {} WHERE id = ?{}", assignments.join(", "), write.len() + 1),
     }
