@@ -30,4 +30,5 @@ mod storage_faults;
 mod tidy;
 mod update_user;
 mod update_users;
+mod user_lifecycle;
 mod user_lists;
