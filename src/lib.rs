@@ -5,6 +5,7 @@ pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod config_source;
 pub mod domain;
 pub mod http;
 pub mod messages;
@@ -31,6 +32,8 @@ pub enum StartError {
     Bootstrap(#[from] admin::AdminError),
     #[error(transparent)]
     KeyFile(#[from] auth::secret_box::KeyFileError),
+    #[error(transparent)]
+    Tls(#[from] http::tls::TlsError),
     #[error("listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
@@ -51,11 +54,19 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The running application (tests read its hasher's counters and move its clock).
     pub app: Arc<App>,
+    /// The listener's TLS, when on (`reload_tls` swaps its certificate).
+    pub tls: Option<Arc<http::tls::Tls>>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
+    /// Reads the certificate and key files again (SIGHUP): new handshakes use them; open connections are kept. On
+    /// error the old pair stays in use. Without TLS there is nothing to do.
+    pub fn reload_tls(&self) -> Result<(), http::tls::TlsError> {
+        self.tls.as_ref().map_or(Ok(()), |tls| tls.reload())
+    }
+
     /// Stops accepting, drains in-flight requests, and waits until the server is gone.
     pub async fn stop(self) {
         let _ = self.stop.send(());
@@ -91,6 +102,10 @@ pub fn build_app(settings: &Settings) -> Result<App, StartError> {
 /// Builds the app, binds and starts serving in the background.
 pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let app = build_app(&settings)?;
+    let tls = match (&settings.tls_cert_file, &settings.tls_key_file) {
+        (Some(cert), Some(key)) => Some(Arc::new(http::tls::Tls::load(cert, key)?)),
+        _ => None,
+    };
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
@@ -105,14 +120,18 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             max_header_bytes: settings.max_header_bytes,
             header_timeout: Duration::from_secs(settings.header_timeout_secs),
             body_timeout: Duration::from_secs(settings.body_timeout_secs),
+            request_timeout: Duration::from_secs(settings.request_timeout_secs),
+            trusted_proxies: settings.trusted_proxies.clone(),
         },
+        tls: tls.is_some(),
         wsdl: http::wsdl_for(&settings.endpoint_url(addr)),
         dynect_wsdl: http::dynect_wsdl_for(&settings.endpoint_url(addr)),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(http::serve(server, listener, async {
+    let task = tokio::spawn(http::serve(server, listener, tls.clone(), async {
         let _ = stopped.await;
     }));
-    tracing::info!("usergate listening on http://{addr}/SOAP/");
-    Ok(Running { addr, app, stop, task })
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!("usergate listening on {scheme}://{addr}/SOAP/");
+    Ok(Running { addr, app, tls, stop, task })
 }
