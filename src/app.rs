@@ -11,6 +11,7 @@ use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
 use crate::domain::users::Limits;
 use crate::domain::values::Timestamp;
+use crate::metrics::Metrics;
 use crate::soap::xml::XmlLimits;
 
 /// Rules and limits the operations apply, from the settings.
@@ -78,4 +79,6 @@ pub struct App {
     pub login_limiter: SourceLimiter,
     /// Throttled accounts whose login is being checked now (one attempt at a time each).
     pub logins_in_flight: InFlight,
+    /// What `/metrics` reports (requests, latency, logins; the writer's gauges).
+    pub metrics: Metrics,
 }

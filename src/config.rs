@@ -82,6 +82,10 @@ pub struct Settings {
     pub login_rate_sources: usize,
     /// Argon2 hashes running at once (each holds 19 MiB); default: the number of cores.
     pub hash_concurrency: usize,
+    /// On SIGTERM/SIGINT, how long in-flight requests may take to finish before their connections are closed.
+    pub shutdown_grace_secs: u64,
+    /// How often the server deletes expired sessions (a bounded number per run; logins purge some too).
+    pub session_purge_interval_secs: u64,
     /// Password for owners created by bootstrap and the admin commands (`USERGATE_BOOTSTRAP_PASSWORD`); never
     /// read from the file, never printed.
     #[serde(skip)]
@@ -158,6 +162,8 @@ impl Default for Settings {
             login_rate_burst: 20,
             login_rate_sources: 10_000,
             hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            shutdown_grace_secs: 10,
+            session_purge_interval_secs: 300,
             bootstrap_password: None,
             #[cfg(debug_assertions)]
             panic_on_user_name: None,
@@ -253,6 +259,12 @@ impl Settings {
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
             return bad("public_url", "must start with http:// or https://");
+        }
+        if self.shutdown_grace_secs > 3600 {
+            return bad("shutdown_grace_secs", "must be at most 3600");
+        }
+        if self.session_purge_interval_secs == 0 {
+            return bad("session_purge_interval_secs", "must be at least 1");
         }
         Ok(())
     }

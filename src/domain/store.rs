@@ -22,8 +22,10 @@ pub struct SessionRow {
 /// Facts about a customer that rules need inside the write transaction.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomerFacts {
-    /// Owners that are not blocked and still active: the last of them may not be removed.
-    pub working_owners: u64,
+    /// Owners that are not blocked and still active: the last of them may not be removed. Counted only when the
+    /// target is itself a working owner, the one case a rule reads it (`None` otherwise): the count scans the
+    /// customer's users, which was most of every other write's cost.
+    pub working_owners: Option<u64>,
 }
 
 /// Which sessions of the changed user die with the change.
@@ -130,6 +132,10 @@ pub trait Store: Send + Sync {
     fn touch_session(&self, id: SessionId, now: Timestamp) -> Result<(), DomainError>;
     fn delete_session(&self, id: SessionId) -> Result<(), DomainError>;
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError>;
+    /// Deletes up to `limit` sessions ended by each deadline (the periodic purge); returns how many went.
+    fn purge_expired_sessions(&self, cutoffs: SessionCutoffs, limit: u32) -> Result<usize, DomainError>;
+    /// Sessions ended by neither deadline (a count for `/metrics`).
+    fn live_sessions(&self, cutoffs: SessionCutoffs) -> Result<u64, DomainError>;
 
     /// Stores a new DDNS update user (its id is assigned here) with its audit record. TARGET_EXISTS when any user of
     /// the customer, ordinary or DDNS, has the name (ignoring case).

@@ -77,18 +77,14 @@ fn failure_answer(
     err: &DomainError,
     job: JobId,
 ) -> Answer {
+    let outcome = if err.code.is_caller_error() { RequestOutcome::Failure } else { RequestOutcome::ServerFailure };
     if fault_incompat {
         let mut body = String::with_capacity(768);
         let msgs = [Msg::error(err)];
         let (ns, response_element) = (profile.namespace(), profile.response_element(op));
         let frame = Frame { version, response_element: &response_element, ns: &ns, job_id: job.0, success: false };
         write_response(&mut body, frame, &msgs, |out| messages::write_failure_data(out, profile, op));
-        let verdict = Verdict {
-            operation: Some(op),
-            outcome: RequestOutcome::Failure,
-            err_cd: Some(err.code.as_str()),
-            job_id: Some(job.0),
-        };
+        let verdict = Verdict { operation: Some(op), outcome, err_cd: Some(err.code.as_str()), job_id: Some(job.0) };
         return Answer { status: 200, content_type: version.content_type(), body, verdict };
     }
     let code = if err.code.is_caller_error() { FaultCode::Client } else { FaultCode::Server };

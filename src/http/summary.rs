@@ -1,19 +1,22 @@
 //! `RequestSummary`: what one SOAP request came to (operation, outcome, err_cd, job id, latency, HTTP status).
 //! `routes` builds it once per POST to the SOAP endpoint, after the answer is ready; the request log line
-//! (`log`, target `usergate::request`) and the metrics read that same value.
+//! (`log`, target `usergate::request`) and `/metrics` (`metrics_outcome`) read that same value.
 
 use std::time::Duration;
 
 use crate::domain::audit::RequestMeta;
 use crate::messages::Operation;
+use crate::metrics::Outcome;
 
 /// How a request ended, from the caller's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RequestOutcome {
     /// `status=success`.
     Success,
-    /// `status=failure` in a normal response (the caller sent `fault_incompat=1`).
+    /// `status=failure` in a normal response (the caller sent `fault_incompat=1`) with a caller's err_cd.
     Failure,
+    /// Likewise with a server-side err_cd (INTERNAL_ERROR, OPERATION_FAILED, SERVICE_UNAVAILABLE).
+    ServerFailure,
     /// A SOAP fault that is the caller's (Client/Sender, VersionMismatch, MustUnderstand).
     ClientFault,
     /// A SOAP fault that is ours (Server/Receiver: INTERNAL_ERROR, SERVICE_UNAVAILABLE, ...).
@@ -27,6 +30,7 @@ impl RequestOutcome {
         match self {
             RequestOutcome::Success => "success",
             RequestOutcome::Failure => "failure",
+            RequestOutcome::ServerFailure => "server_failure",
             RequestOutcome::ClientFault => "client_fault",
             RequestOutcome::ServerFault => "server_fault",
             RequestOutcome::Refused => "refused",
@@ -65,6 +69,16 @@ impl RequestSummary {
     pub fn new(verdict: Verdict, latency: Duration, status: u16) -> RequestSummary {
         let Verdict { operation, outcome, err_cd, job_id } = verdict;
         RequestSummary { operation, outcome, err_cd, job_id, latency, status }
+    }
+
+    /// The `/metrics` outcome label; `None` for an HTTP refusal, which `/metrics` does not count.
+    pub fn metrics_outcome(&self) -> Option<Outcome> {
+        match self.outcome {
+            RequestOutcome::Success => Some(Outcome::Success),
+            RequestOutcome::Failure | RequestOutcome::ClientFault => Some(Outcome::CallerError),
+            RequestOutcome::ServerFailure | RequestOutcome::ServerFault => Some(Outcome::ServerError),
+            RequestOutcome::Refused => None,
+        }
     }
 
     /// The request log line: one `tracing` event at INFO on target `usergate::request` (off in the default

@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx<'_>, customer: &CustomerName, user_name: &UserName, passwor
         if first {
             tracing::warn!(job_id = ctx.job.0, client = %ip, "SessionLogin: source over its login rate; refusing");
         }
+        ctx.app.metrics.login_failures.inc();
         return Err(DomainError::too_many_logins());
     }
     let (token, token_hash) = crate::auth::token::generate().map_err(|_| DomainError::internal())?;
@@ -34,7 +35,9 @@ pub fn run(ctx: &Ctx<'_>, customer: &CustomerName, user_name: &UserName, passwor
         token_hash,
     };
     login(ctx.app.store.as_ref(), customer, user_name, inputs, &mut audit).inspect_err(|_| {
+        ctx.app.metrics.login_failures.inc();
         if audit.changed.contains(&"locked") {
+            ctx.app.metrics.lockouts.inc();
             // OWASP: lockouts are logged and reviewed. The name is the one tried, which the audit record holds too.
             tracing::warn!(job_id = ctx.job.0, customer = customer.as_str(), user = %user_name, "login: account locked");
         }
