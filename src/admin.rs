@@ -153,6 +153,7 @@ pub fn unlock(store: &dyn Store, customer: &str, user: &str) -> Result<(), Admin
             revoke: Revoke::None,
             changed: vec!["locked"],
             unlock: true,
+            detail: None,
         })
     })?;
     found.map(|_| ()).ok_or_else(not_found)

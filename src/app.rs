@@ -25,6 +25,8 @@ pub struct Policy {
     /// Per-source SessionLogin rate.
     pub login_rate: RateLimit,
     pub xml: XmlLimits,
+    /// UpdateCurrentUser may rename the caller (`allow_self_rename`, default off).
+    pub allow_self_rename: bool,
     /// Test builds only (`Settings::panic_on_user_name`).
     #[cfg(debug_assertions)]
     pub panic_on_user_name: Option<&'static str>,
@@ -39,6 +41,7 @@ impl Default for Policy {
             lockout: LockoutPolicy::default(),
             login_rate: RateLimit::default(),
             xml: XmlLimits::default(),
+            allow_self_rename: false,
             #[cfg(debug_assertions)]
             panic_on_user_name: None,
         }

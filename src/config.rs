@@ -66,6 +66,8 @@ pub struct Settings {
     pub xml_max_name_bytes: usize,
     pub min_password_length: usize,
     pub phone_required: bool,
+    /// UpdateCurrentUser may change the caller's own `user_name` (Zato lets users rename themselves; off here).
+    pub allow_self_rename: bool,
     pub search_limit: u64,
     pub session_idle_secs: u64,
     pub session_absolute_secs: u64,
@@ -152,6 +154,7 @@ impl Default for Settings {
             xml_max_name_bytes: xml.max_name_len,
             min_password_length: 8,
             phone_required: false,
+            allow_self_rename: false,
             search_limit: 10_000,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
@@ -319,6 +322,7 @@ impl Settings {
                 max_sources: self.login_rate_sources,
             },
             xml: self.xml_limits(),
+            allow_self_rename: self.allow_self_rename,
             #[cfg(debug_assertions)]
             panic_on_user_name: self.panic_on_user_name,
         }

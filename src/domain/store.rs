@@ -47,6 +47,8 @@ pub enum Change {
         changed: Vec<&'static str>,
         /// Forget the account's failed logins and lift its lock (UnblockUser, `usergate admin unlock`).
         unlock: bool,
+        /// Appended to the audit record's info (`organization: A -> B` for a move between organizations).
+        detail: Option<String>,
     },
     Delete,
 }
@@ -106,6 +108,8 @@ pub trait Store: Send + Sync {
 
     fn user_by_name(&self, customer: CustomerId, name: &UserName) -> Result<Option<User>, DomainError>;
     fn user_by_id(&self, customer: CustomerId, id: UserId) -> Result<Option<User>, DomainError>;
+    /// By the opaque `uid` (exact match).
+    fn user_by_uid(&self, customer: CustomerId, uid: &str) -> Result<Option<User>, DomainError>;
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError>;
     /// Users of one customer ordered by user_name, matching `search` (lower-cased) as a substring of the name
     /// fields and email; `TooMany` when more than `limit` match.

@@ -6,7 +6,7 @@ use super::error::{DomainError, ErrCode};
 use super::permission::{Authorized, Grants, Group, Permission, PermissionReport, authorize, check, gate, report};
 use super::session::Caller;
 use super::store::{Change, CustomerFacts, NewUserRecord, Revoke, Search, Store};
-use super::user::{Access, NewUser, Password, Patch, User, UserPatch};
+use super::user::{Access, NewUser, Password, Patch, User, UserKey, UserPatch};
 use super::values::{Timestamp, UserName};
 
 /// Settings the rules need.
@@ -103,8 +103,19 @@ pub fn create(
     store.insert_user(&record, audit)
 }
 
-pub fn get(store: &dyn Store, by: &Authorized<'_, gate::UserGet>, name: &UserName) -> Result<User, DomainError> {
-    store.user_by_name(by.caller().customer, name)?.ok_or_else(|| DomainError::not_found("user_name"))
+pub fn get(store: &dyn Store, by: &Authorized<'_, gate::UserGet>, key: &UserKey) -> Result<User, DomainError> {
+    let customer = by.caller().customer;
+    let found = match key {
+        UserKey::Name(name) => store.user_by_name(customer, name)?,
+        UserKey::Id(id) => store.user_by_id(customer, *id)?,
+        UserKey::Uid(uid) => store.user_by_uid(customer, uid)?,
+    };
+    found.ok_or_else(|| DomainError::not_found(key.field()))
+}
+
+/// GetCurrentUser: the caller's own record; any live session may read it.
+pub fn current(store: &dyn Store, caller: &Caller) -> Result<User, DomainError> {
+    store.user_by_id(caller.customer, caller.user_id)?.ok_or_else(|| DomainError::not_found("user_name"))
 }
 
 pub fn list(
@@ -124,17 +135,23 @@ pub fn list(
     }
 }
 
-/// Runs `rule` on the target inside the store's write transaction; NOT_FOUND when it does not exist.
+/// Runs `rule` on the target inside the store's write transaction; NOT_FOUND when it does not exist. The caller's
+/// `expected` version is compared there, with the row the change would apply to, so that of two writers holding the
+/// same version exactly one succeeds (the other sees the version the first one wrote).
 fn modify(
     store: &dyn Store,
     caller: &Caller,
     target: &UserName,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
     rule: &mut dyn FnMut(&User, CustomerFacts) -> Result<Change, DomainError>,
 ) -> Result<User, DomainError> {
     store
         .modify_user(caller.customer, target, audit, &mut |user, facts| {
             check_manageable(caller, user)?;
+            if let Some(v) = expected.filter(|v| *v != user.version) {
+                return Err(DomainError::stale(v, user.version));
+            }
             rule(user, facts)
         })?
         .ok_or_else(|| DomainError::not_found("user_name"))
@@ -163,10 +180,11 @@ fn set_blocked(
     caller: &Caller,
     target: &UserName,
     blocked: bool,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let now = audit.at;
-    modify(store, caller, target, audit, &mut |user, facts| {
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
         if blocked {
             check_blockable(caller, user, facts)?;
         }
@@ -178,7 +196,14 @@ fn set_blocked(
         }
         let next = if changed.is_empty() { user.clone() } else { User { blocked, locked: false, ..bumped(user, now) } };
         let revoke = if blocked { Revoke::All } else { Revoke::None };
-        Ok(Change::Update { user: Box::new(next), password_hash: None, revoke, changed, unlock: !blocked })
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke,
+            changed,
+            unlock: !blocked,
+            detail: None,
+        })
     })
 }
 
@@ -186,28 +211,31 @@ pub fn block(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserBlock>,
     target: &UserName,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
-    set_blocked(store, by.caller(), target, true, audit)
+    set_blocked(store, by.caller(), target, true, expected, audit)
 }
 
 pub fn unblock(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserUnblock>,
     target: &UserName,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
-    set_blocked(store, by.caller(), target, false, audit)
+    set_blocked(store, by.caller(), target, false, expected, audit)
 }
 
 pub fn delete(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserDelete>,
     target: &UserName,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
-    modify(store, caller, target, audit, &mut |user, facts| {
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
         if user.id == caller.user_id {
             return Err(DomainError::illegal("user_name", "you cannot delete yourself"));
         }
@@ -221,11 +249,105 @@ pub fn delete(
     })
 }
 
+/// DeactivateUser: the lifecycle flag, independent of `blocked` (py42's deactivate). The user keeps its data and
+/// stays readable, cannot log in, and its sessions end. With `also_block` (which needs UserBlock) it is blocked in
+/// the same transaction. Deactivating a deactivated user changes nothing and is no error.
+pub fn deactivate(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserDelete>,
+    target: &UserName,
+    also_block: bool,
+    expected: Option<i64>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    if also_block {
+        authorize::<gate::UserBlock>(caller)?;
+    }
+    let now = audit.at;
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
+        if user.id == caller.user_id {
+            return Err(DomainError::illegal("user_name", "you cannot deactivate yourself"));
+        }
+        if is_last_owner(user, facts) {
+            return Err(DomainError::illegal("user_name", "the last owner cannot be deactivated"));
+        }
+        if user.hold {
+            return Err(DomainError::illegal("user_name", "the user is on hold"));
+        }
+        let mut changed = Vec::new();
+        if user.active {
+            changed.push("active");
+        }
+        if also_block && !user.blocked {
+            changed.push("status");
+        }
+        let next = if changed.is_empty() {
+            user.clone()
+        } else {
+            User { active: false, blocked: user.blocked || also_block, ..bumped(user, now) }
+        };
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke: Revoke::All,
+            changed,
+            unlock: false,
+            detail: None,
+        })
+    })
+}
+
+/// ReactivateUser: the user may log in again, unless it is blocked; with `also_unblock` (which needs UserUnblock)
+/// it is unblocked in the same transaction, which also lifts a login lockout as UnblockUser does.
+pub fn reactivate(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserDelete>,
+    target: &UserName,
+    also_unblock: bool,
+    expected: Option<i64>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    if also_unblock {
+        authorize::<gate::UserUnblock>(caller)?;
+    }
+    let now = audit.at;
+    modify(store, caller, target, expected, audit, &mut |user, _| {
+        let mut changed = Vec::new();
+        if !user.active {
+            changed.push("active");
+        }
+        if also_unblock && user.blocked {
+            changed.push("status");
+        }
+        if also_unblock && user.locked {
+            changed.push("locked");
+        }
+        let next = if changed.is_empty() {
+            user.clone()
+        } else {
+            let blocked = user.blocked && !also_unblock;
+            let locked = user.locked && !also_unblock;
+            User { active: true, blocked, locked, ..bumped(user, now) }
+        };
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke: Revoke::None,
+            changed,
+            unlock: also_unblock,
+            detail: None,
+        })
+    })
+}
+
 pub fn update(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserUpdate>,
     target: &UserName,
     patch: UserPatch,
+    expected: Option<i64>,
     hash: &Hasher<'_>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
@@ -238,13 +360,49 @@ pub fn update(
         Some(false) => authorize::<gate::UserUnblock>(caller).map(|_| ())?,
         None => {}
     }
+    if let Some(field) = patch.owner_fields().next().filter(|_| !caller.grants.is_owner()) {
+        return Err(DomainError::denied(field, "only an owner may set it"));
+    }
     // Hash before the write transaction: Argon2 takes tens of milliseconds and must not hold the writer.
     let password_hash = patch.password.as_ref().map(hash).transpose()?;
+    patched(store, caller, target, &patch, password_hash, expected, audit)
+}
+
+/// UpdateCurrentUser: the caller edits its own contact and name fields, without UserUpdate. Renaming itself only
+/// when `allow_rename` (setting `allow_self_rename`); any other field is PERMISSION_DENIED naming it.
+pub fn update_self(
+    store: &dyn Store,
+    caller: &Caller,
+    patch: UserPatch,
+    allow_rename: bool,
+    expected: Option<i64>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    if let Some(field) = patch.first_admin_field() {
+        return Err(DomainError::denied(field, "not a field you may change on your own record"));
+    }
+    if patch.new_user_name.is_some() && !allow_rename {
+        return Err(DomainError::denied("new_user_name", "renaming yourself is not allowed here"));
+    }
+    patched(store, caller, &caller.user_name, &patch, None, expected, audit)
+}
+
+/// Applies a checked patch inside the write transaction (UpdateUser, UpdateCurrentUser).
+fn patched(
+    store: &dyn Store,
+    caller: &Caller,
+    target: &UserName,
+    patch: &UserPatch,
+    password_hash: Option<String>,
+    expected: Option<i64>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
     let now = audit.at;
-    modify(store, caller, target, audit, &mut |user, facts| {
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
         let mut next = user.clone();
         let mut changed: Vec<&'static str> = Vec::new();
         let mut revoke = Revoke::None;
+        let mut unlock = false;
         if let Some(name) = patch.new_user_name.as_ref().filter(|n| n.as_str() != user.user_name.as_str()) {
             next.user_name = name.clone();
             changed.push("user_name");
@@ -263,14 +421,51 @@ pub fn update(
                 changed.push("status");
             }
             // status=active is an unblock: it lifts a login lockout too.
-            if !blocked && user.locked {
-                next.locked = false;
-                changed.push("locked");
+            if !blocked {
+                unlock = true;
+                if user.locked {
+                    next.locked = false;
+                    changed.push("locked");
+                }
             }
+        }
+        if let Some(locked) = patch.locked {
+            if locked && user.id == caller.user_id {
+                return Err(DomainError::illegal("locked", "you cannot lock yourself"));
+            }
+            if locked && is_last_owner(user, facts) {
+                return Err(DomainError::illegal("locked", "the last owner cannot be locked"));
+            }
+            if locked {
+                revoke = Revoke::All;
+            } else {
+                // As UnblockUser and `usergate admin unlock`: the failed logins behind a lock are forgotten too.
+                unlock = true;
+            }
+            if locked != next.locked {
+                next.locked = locked;
+                if !changed.contains(&"locked") {
+                    changed.push("locked");
+                }
+            }
+        }
+        if let Some(hold) = patch.hold.filter(|h| *h != user.hold) {
+            next.hold = hold;
+            changed.push("hold");
         }
         if let Some(flag) = patch.require_pw_change.filter(|f| *f != user.require_pw_change) {
             next.require_pw_change = flag;
             changed.push("require_pw_change");
+        }
+        if let Some(expiry) = &patch.password_expiry {
+            let v = match expiry {
+                Patch::Clear => None,
+                Patch::Set(t) => Some(*t),
+            };
+            if v != user.password_expiry {
+                next.password_expiry = v;
+                changed.push("password_expiry");
+            }
         }
         for (field, value) in &patch.profile {
             let v = match value {
@@ -312,13 +507,26 @@ pub fn update(
             next.access.forbids = forbids.clone();
             changed.push("forbid");
         }
+        let detail = changed.contains(&"organization").then(|| organization_move(user, &next));
         if !changed.is_empty() {
             next.version += 1;
             next.updated_at = now;
         }
-        let unlock = patch.blocked == Some(false);
-        Ok(Change::Update { user: Box::new(next), password_hash: password_hash.clone(), revoke, changed, unlock })
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: password_hash.clone(),
+            revoke,
+            changed,
+            unlock,
+            detail,
+        })
     })
+}
+
+/// A move to another organization (py42's change_org_assignment), as the audit record names it.
+fn organization_move(before: &User, after: &User) -> String {
+    let org = |u: &User| u.profile.get(super::user::ProfileField::Organization).map_or("", |t| t.as_str()).to_owned();
+    format!("organization: {} -> {}", org(before), org(after))
 }
 
 /// The caller's own password; `verify_old` checks the current one (the native profile requires it).
@@ -339,13 +547,14 @@ pub fn change_own_password(
     }
     let password_hash = hash(new_password)?;
     let now = audit.at;
-    modify(store, caller, &caller.user_name, audit, &mut |user, _| {
+    modify(store, caller, &caller.user_name, None, audit, &mut |user, _| {
         Ok(Change::Update {
             user: Box::new(bumped(user, now)),
             password_hash: Some(password_hash.clone()),
             revoke: Revoke::AllBut(caller.session),
             changed: vec!["password"],
             unlock: false,
+            detail: None,
         })
     })
 }
@@ -358,11 +567,12 @@ pub fn edit_access(
     target: &UserName,
     edit: ListEdit,
     items: &AccessItems,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
     let now = audit.at;
-    modify(store, caller, target, audit, &mut |user, facts| {
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
         let mut access = user.access.edited(edit, items)?;
         access.groups = normalize_groups(&access.groups);
         let added_groups: Vec<Group> =
@@ -387,6 +597,7 @@ pub fn edit_access(
                 revoke: Revoke::None,
                 changed: vec![],
                 unlock: false,
+                detail: None,
             });
         }
         let next = User { access, ..bumped(user, now) };
@@ -396,6 +607,7 @@ pub fn edit_access(
             revoke: Revoke::None,
             changed: vec![items.field()],
             unlock: false,
+            detail: None,
         })
     })
 }

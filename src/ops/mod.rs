@@ -9,14 +9,17 @@ mod block_user;
 mod check_permissions;
 mod create_update_user;
 mod create_user;
+mod deactivate_user;
 mod delete_one_update_user;
 mod delete_user;
+mod get_current_user;
 mod get_job;
 mod get_update_user_password;
 mod get_update_users;
 mod get_user;
 mod get_user_permissions;
 mod get_users;
+mod reactivate_user;
 mod remove_user_forbids;
 mod remove_user_groups;
 mod remove_user_permissions;
@@ -30,6 +33,7 @@ mod set_user_groups;
 mod set_user_permissions;
 mod set_user_zones;
 mod unblock_user;
+mod update_current_user;
 mod update_update_user;
 mod update_user;
 mod update_user_password;
@@ -121,7 +125,7 @@ impl Ctx<'_> {
 /// Runs one decoded request. Blocking: call it from a blocking thread.
 pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
     #[cfg(debug_assertions)]
-    if let Request::GetUser { user_name, .. } = &request
+    if let Request::GetUser { key: crate::domain::user::UserKey::Name(user_name), .. } = &request
         && ctx.app.policy.panic_on_user_name == Some(user_name.as_str())
     {
         panic!("test-only panic trigger for user {user_name}");
@@ -134,12 +138,20 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::SessionIsAlive { token } => session_is_alive::run(ctx, &token),
         Request::SessionKeepAlive { token } => session_keep_alive::run(ctx, &token),
         Request::CreateUser { token, user } => create_user::run(ctx, &token, *user),
-        Request::GetUser { token, user_name } => get_user::run(ctx, &token, &user_name),
+        Request::GetUser { token, key } => get_user::run(ctx, &token, &key),
         Request::GetUsers { token, search } => get_users::run(ctx, &token, search.as_deref()),
-        Request::UpdateUser { token, user_name, patch } => update_user::run(ctx, &token, &user_name, *patch),
-        Request::BlockUser { token, user_name } => block_user::run(ctx, &token, &user_name),
-        Request::UnblockUser { token, user_name } => unblock_user::run(ctx, &token, &user_name),
-        Request::DeleteUser { token, user_name } => delete_user::run(ctx, &token, &user_name),
+        Request::UpdateUser { token, user_name, patch, expected_version } => {
+            update_user::run(ctx, &token, &user_name, *patch, expected_version)
+        }
+        Request::BlockUser { token, user_name, expected_version } => {
+            block_user::run(ctx, &token, &user_name, expected_version)
+        }
+        Request::UnblockUser { token, user_name, expected_version } => {
+            unblock_user::run(ctx, &token, &user_name, expected_version)
+        }
+        Request::DeleteUser { token, user_name, expected_version } => {
+            delete_user::run(ctx, &token, &user_name, expected_version)
+        }
         Request::UpdateUserPassword { token, old_password, password } => {
             update_user_password::run(ctx, &token, old_password.as_deref(), &password)
         }
@@ -167,6 +179,16 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::UpdateUpdateUser { token, user_name, edit } => update_update_user::run(ctx, &token, &user_name, edit),
         Request::GetUpdateUserPassword { token, user_name } => get_update_user_password::run(ctx, &token, &user_name),
         Request::DeleteOneUpdateUser { token, user_name } => delete_one_update_user::run(ctx, &token, &user_name),
+        Request::DeactivateUser { token, user_name, block_user, expected_version } => {
+            deactivate_user::run(ctx, &token, &user_name, block_user, expected_version)
+        }
+        Request::ReactivateUser { token, user_name, unblock_user, expected_version } => {
+            reactivate_user::run(ctx, &token, &user_name, unblock_user, expected_version)
+        }
+        Request::GetCurrentUser { token } => get_current_user::run(ctx, &token),
+        Request::UpdateCurrentUser { token, patch, expected_version } => {
+            update_current_user::run(ctx, &token, *patch, expected_version)
+        }
     };
     if let Err(e) = &result
         && e.code == ErrCode::InternalError

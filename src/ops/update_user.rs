@@ -1,4 +1,5 @@
-//! UpdateUser: UserUpdate, plus PermissionUpdate for lists and UserBlock/UserUnblock for status.
+//! UpdateUser: UserUpdate, plus PermissionUpdate for lists, UserBlock/UserUnblock for status, and the OWNER group
+//! for hold, locked, password_expiry and require_pw_change.
 
 use super::{Ctx, Reply};
 use crate::domain::permission::{authorize, gate};
@@ -7,12 +8,18 @@ use crate::domain::values::UserName;
 use crate::domain::{DomainError, users};
 use crate::messages::{Data, Operation};
 
-pub fn run(ctx: &Ctx<'_>, token: &str, name: &UserName, patch: UserPatch) -> Result<Reply, DomainError> {
+pub fn run(
+    ctx: &Ctx<'_>,
+    token: &str,
+    name: &UserName,
+    patch: UserPatch,
+    expected: Option<i64>,
+) -> Result<Reply, DomainError> {
     let caller = ctx.caller(token, false)?;
     let audit = ctx.audit(Some(&caller), Operation::UpdateUser, name.as_str(), "update: User updated");
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserUpdate>(&caller)?;
-        let user = users::update(ctx.app.store.as_ref(), &by, name, patch, &|p| super::hash(ctx, p), audit)?;
+        let user = users::update(ctx.app.store.as_ref(), &by, name, patch, expected, &|p| super::hash(ctx, p), audit)?;
         Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

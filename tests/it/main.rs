@@ -32,4 +32,5 @@ mod tidy;
 mod tls;
 mod update_user;
 mod update_users;
+mod user_lifecycle;
 mod user_lists;

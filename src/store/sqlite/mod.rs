@@ -214,7 +214,7 @@ impl SqliteStore {
                     queries::insert_audit(tx, audit, None)?;
                     Ok(Some(user))
                 }
-                Change::Update { user: new, password_hash, revoke, changed, unlock } => {
+                Change::Update { user: new, password_hash, revoke, changed, unlock, detail } => {
                     // Identity never changes; everything else (version and updated_at included) is the domain's.
                     let new = User {
                         id: user.id,
@@ -246,6 +246,9 @@ impl SqliteStore {
                     }
                     queries::revoke_sessions(tx, new.id, revoke)?;
                     audit.changed = changed;
+                    if let Some(d) = detail {
+                        audit.info = format!("{}; {d}", audit.info);
+                    }
                     queries::insert_audit(tx, audit, Some(&new))?;
                     Ok(Some(new))
                 }
@@ -336,6 +339,10 @@ impl Store for SqliteStore {
             self.cache.put_user(generation, u);
         }
         Ok(user)
+    }
+
+    fn user_by_uid(&self, customer: CustomerId, uid: &str) -> Result<Option<User>, DomainError> {
+        Ok(self.snapshot(|c| queries::user_by_uid(c, customer, uid))?)
     }
 
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError> {

@@ -90,6 +90,10 @@ pub(super) fn user_by_id(conn: &Connection, customer: CustomerId, id: UserId) ->
     one_user(conn, &USER_SQL.by_id, customer, &id.0)
 }
 
+pub(super) fn user_by_uid(conn: &Connection, customer: CustomerId, uid: &str) -> Result<Option<User>, StoreError> {
+    one_user(conn, &USER_SQL.by_uid, customer, &uid)
+}
+
 pub(super) fn count_matching(conn: &Connection, customer: CustomerId, search: Option<&str>) -> Result<u64, StoreError> {
     static SQL: LazyLock<String> =
         LazyLock::new(|| format!("SELECT COUNT(*) FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH}"));

@@ -147,7 +147,14 @@ impl Fixture {
 fn update(mut user: User, revoke: Revoke) -> Change {
     user.version += 1;
     user.updated_at = Timestamp(NOW.0 + 5);
-    Change::Update { user: Box::new(user), password_hash: None, revoke, changed: vec!["user_name"], unlock: false }
+    Change::Update {
+        user: Box::new(user),
+        password_hash: None,
+        revoke,
+        changed: vec!["user_name"],
+        unlock: false,
+        detail: None,
+    }
 }
 
 #[test]
@@ -282,6 +289,7 @@ fn a_change_that_changes_nothing_is_still_audited() {
             revoke: Revoke::None,
             changed: vec![],
             unlock: false,
+            detail: None,
         })
     });
     assert_eq!(same.unwrap(), Some(kim.clone()));
@@ -390,6 +398,7 @@ fn revoke_variants_and_password_change() {
             revoke: Revoke::AllBut(keep),
             changed: vec!["password"],
             unlock: false,
+            detail: None,
         })
     })
     .0
@@ -503,6 +512,7 @@ fn unlock_in_a_change_clears_the_guard() {
             revoke: Revoke::None,
             changed: vec!["locked"],
             unlock: true,
+            detail: None,
         })
     })
     .0
