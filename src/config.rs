@@ -25,6 +25,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// SQLite database file.
     pub db: PathBuf,
+    /// How long a database connection waits for another process's lock (an admin command) before failing.
+    pub db_busy_timeout_ms: u64,
     /// The key that seals secrets read back (DDNS update-user passwords); default: the database path with the
     /// extension `key`. Created 0600 on first start; never stored in the database.
     pub key_file: Option<PathBuf>,
@@ -133,6 +135,7 @@ impl Default for Settings {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             db: PathBuf::from("usergate.db"),
+            db_busy_timeout_ms: 5000,
             key_file: None,
             public_url: None,
             body_limit: 64 * 1024,
@@ -223,6 +226,9 @@ impl Settings {
         }
         if self.login_rate_sources == 0 {
             return bad("login_rate_sources", "must be at least 1");
+        }
+        if !(1..=600_000).contains(&self.db_busy_timeout_ms) {
+            return bad("db_busy_timeout_ms", "must be between 1 and 600000");
         }
         if !(8..=1024).contains(&self.max_headers) {
             return bad("max_headers", "must be between 8 and 1024");

@@ -45,7 +45,7 @@ pub enum StartError {
 }
 
 pub fn open_store(settings: &Settings) -> Result<SqliteStore, StartError> {
-    SqliteStore::open(&settings.db)
+    SqliteStore::open_with(&settings.db, Duration::from_millis(settings.db_busy_timeout_ms))
         .map_err(|e| StartError::Store { path: settings.db.display().to_string(), message: e.to_string() })
 }
 

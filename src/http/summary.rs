@@ -99,3 +99,24 @@ impl RequestSummary {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_count_what_reached_soap_by_whose_fault() {
+        let summary = |outcome| RequestSummary::new(Verdict { outcome, ..Verdict::REFUSED }, Duration::ZERO, 200);
+        let cases = [
+            (RequestOutcome::Success, Some(Outcome::Success)),
+            (RequestOutcome::Failure, Some(Outcome::CallerError)),
+            (RequestOutcome::ClientFault, Some(Outcome::CallerError)),
+            (RequestOutcome::ServerFailure, Some(Outcome::ServerError)),
+            (RequestOutcome::ServerFault, Some(Outcome::ServerError)),
+            (RequestOutcome::Refused, None),
+        ];
+        for (outcome, metric) in cases {
+            assert_eq!(summary(outcome).metrics_outcome(), metric, "{outcome:?}");
+        }
+    }
+}
