@@ -34,7 +34,9 @@ impl Where {
     /// unary plus keeps the index searches and stops that (store test
     /// `page_queries_use_their_indexes_and_are_prepared_once`).
     fn new(column: &str, value: Value) -> Self {
-        Where { sql: format!("{column} = +?1"), values: vec![value] }
+        let mut w = Where { sql: String::new(), values: Vec::new() };
+        w.and(&format!("{column} = ?"), [value]);
+        w
     }
 
     /// Adds `fragment`, whose `?` placeholders (in order) take `values`.
@@ -49,8 +51,16 @@ impl Where {
                 out.push(c);
             }
         }
-        self.sql.push_str(" AND ");
+        if !self.sql.is_empty() {
+            self.sql.push_str(" AND ");
+        }
         self.sql.push_str(&out);
+    }
+
+    /// The conditions so far, leaving the values bound: the next `and` starts another WHERE clause of the same
+    /// statement.
+    fn take_sql(&mut self) -> String {
+        std::mem::take(&mut self.sql)
     }
 
     /// `?N` of the next value to be bound.
@@ -67,9 +77,16 @@ fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
 
-/// The filter's conditions on `users`, beside `customer_id = ?1`.
+/// The filter's conditions on `users`, after `customer_id = ?`.
 fn user_where(customer: CustomerId, f: &UserFilter) -> Where {
-    let mut w = Where::new("customer_id", Value::Integer(customer.0));
+    let mut w = Where { sql: String::new(), values: Vec::new() };
+    user_conditions(&mut w, customer, f);
+    w
+}
+
+/// Adds the filter's conditions on `users` (the customer first) to `w`.
+fn user_conditions(w: &mut Where, customer: CustomerId, f: &UserFilter) {
+    w.and("customer_id = ?", [Value::Integer(customer.0)]);
     if let Some(s) = &f.search {
         w.and("instr(search_text, ?) > 0", [text(s)]);
     }
@@ -118,7 +135,6 @@ fn user_where(customer: CustomerId, f: &UserFilter) -> Where {
     if let Some(t) = f.last_login_before {
         w.and("coalesce(last_login_at, 0) < ?", [Value::Integer(t.0)]);
     }
-    w
 }
 
 /// The sort key's SQL: the very expressions the indexes of 0001 and 0005 are built on.
@@ -154,17 +170,6 @@ fn key_value(key: Key) -> Value {
     }
 }
 
-/// `(key, id)` after `pos` in `order`. The separate bound on the key alone gives the planner a range on the index
-/// (with only the row value it scanned an expression index from the customer's first entry).
-fn after(w: &mut Where, expr: &str, order: Order, pos: Position) {
-    let (cmp, cmp_eq) = match order {
-        Order::Asc => (">", ">="),
-        Order::Desc => ("<", "<="),
-    };
-    let key = key_value(pos.key);
-    w.and(&format!("{expr} {cmp_eq} ? AND ({expr}, id) {cmp} (?, ?)"), [key.clone(), key, Value::Integer(pos.id)]);
-}
-
 fn count(conn: &Connection, table: &str, w: &Where) -> Result<u64, StoreError> {
     let sql = format!("SELECT COUNT(*) FROM {table} WHERE {}", w.sql);
     let n: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(&w.values), |r| r.get(0))?;
@@ -173,6 +178,11 @@ fn count(conn: &Connection, table: &str, w: &Where) -> Result<u64, StoreError> {
 
 /// The page statement of `q` (after its cursor, if any) and its values; `wanted` rows are asked for plus one, which
 /// says whether more follow.
+///
+/// After a cursor `(k, i)` the page is two index range scans, merged: the rest of key `k` (`key = k AND id > i`,
+/// a seek on the index's key and rowid) and the keys after it (`key > k`), each at most one page long. A single row
+/// value `(key, id) > (k, i)` seeks on the key alone, so on a key that many users share (bulk-created users, the
+/// never-logged-in) it walked every earlier user of that key: a deep page cost its depth.
 pub(super) fn user_page_sql(
     key: &CursorKey,
     customer: CustomerId,
@@ -180,19 +190,36 @@ pub(super) fn user_page_sql(
     wanted: u64,
 ) -> Result<(String, Vec<Value>), StoreError> {
     let expr = sort_expr(q.sort);
-    let mut w = user_where(customer, &q.filter);
-    if let Some(c) = q.page.as_ref().and_then(|p| p.cursor.as_deref()) {
-        let pos = key.open(&user_scope(customer, q), c).map_err(StoreError::Rejected)?;
-        after(&mut w, expr, q.order, pos);
-    }
-    let dir = match q.order {
-        Order::Asc => "ASC",
-        Order::Desc => "DESC",
+    let (dir, cmp) = match q.order {
+        Order::Asc => ("ASC", ">"),
+        Order::Desc => ("DESC", "<"),
     };
-    let sql = format!("{} WHERE {} ORDER BY {expr} {dir}, id {dir} LIMIT +?{}", USER_SQL.select, w.sql, w.next_param());
-    let mut values = w.values;
-    values.push(Value::Integer(i64::try_from(wanted.saturating_add(1)).unwrap_or(i64::MAX)));
-    Ok((sql, values))
+    let limit = Value::Integer(i64::try_from(wanted.saturating_add(1)).unwrap_or(i64::MAX));
+    let mut w = Where { sql: String::new(), values: Vec::new() };
+    user_conditions(&mut w, customer, &q.filter);
+    let Some(c) = q.page.as_ref().and_then(|p| p.cursor.as_deref()) else {
+        let sql =
+            format!("{} WHERE {} ORDER BY {expr} {dir}, id {dir} LIMIT +?{}", USER_SQL.select, w.sql, w.next_param());
+        w.values.push(limit);
+        return Ok((sql, w.values));
+    };
+    let pos = key.open(&user_scope(customer, q), c).map_err(StoreError::Rejected)?;
+    let k = key_value(pos.key);
+    w.and(&format!("{expr} = ? AND id {cmp} ?"), [k.clone(), Value::Integer(pos.id)]);
+    let same_key = w.take_sql();
+    user_conditions(&mut w, customer, &q.filter);
+    w.and(&format!("{expr} {cmp} ?"), [k]);
+    let later_keys = w.take_sql();
+    let n = w.next_param();
+    w.values.push(limit);
+    // The sort key rides along as the last column (user_from_row reads the ones before it).
+    let select = USER_SQL.select.replace(" FROM users", &format!(", {expr} AS sort_key FROM users"));
+    let sql = format!(
+        "SELECT * FROM ({select} WHERE {same_key} ORDER BY id {dir} LIMIT +?{n}) UNION ALL \
+         SELECT * FROM ({select} WHERE {later_keys} ORDER BY {expr} {dir}, id {dir} LIMIT +?{n}) \
+         ORDER BY sort_key {dir}, id {dir} LIMIT +?{n}"
+    );
+    Ok((sql, w.values))
 }
 
 /// GetUsers: one page after the cursor (`total` counts every match), or unpaged every match up to `limit`.
