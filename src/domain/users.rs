@@ -3,10 +3,12 @@
 use super::access::{AccessItems, ListEdit};
 use super::audit::AuditEntry;
 use super::error::{DomainError, ErrCode};
+use super::passwords::{PasswordRules, check_history};
 use super::permission::{Authorized, Grants, Group, Permission, PermissionReport, authorize, check, gate, report};
 use super::session::Caller;
 use super::store::{Change, CustomerFacts, NewUserRecord, Revoke, Search, Store};
-use super::user::{Access, NewUser, Password, Patch, User, UserPatch};
+use super::totp::TotpVault;
+use super::user::{Access, NewUser, Password, Patch, User, UserId, UserPatch};
 use super::values::{Timestamp, UserName};
 
 /// Settings the rules need.
@@ -18,6 +20,26 @@ pub struct Limits {
 
 /// Hashes a password (Argon2id, on the caller's blocking thread).
 pub type Hasher<'a> = dyn Fn(&Password) -> Result<String, DomainError> + 'a;
+
+/// What setting a password needs: the hasher, a verifier for the history (`verifies(password, hash)`, Argon2 on the
+/// hasher's pool) and the rules.
+pub struct PasswordWork<'a> {
+    pub hash: &'a Hasher<'a>,
+    pub verifies: &'a dyn Fn(&str, &str) -> bool,
+    pub rules: PasswordRules,
+}
+
+impl PasswordWork<'_> {
+    /// The history rule for `user`, then the hash: both before any write transaction (Argon2 must not hold the
+    /// writer). A concurrent change in between is harmless: it too was checked.
+    fn checked_hash(&self, store: &dyn Store, user: UserId, field: &str, p: &Password) -> Result<String, DomainError> {
+        if self.rules.history > 0 {
+            let recent = store.password_history(user, self.rules.history)?;
+            check_history(field, p.expose(), &recent, self.verifies)?;
+        }
+        (self.hash)(p)
+    }
+}
 
 /// Nobody grants a permission or group they do not hold; only owners grant OWNER.
 fn check_grantable(caller: &Grants, groups: &[Group], permissions: &[Permission]) -> Result<(), DomainError> {
@@ -76,7 +98,7 @@ pub fn create(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserAdd>,
     new: NewUser,
-    hash: &Hasher<'_>,
+    work: &PasswordWork<'_>,
     uid: String,
     audit: &AuditEntry,
 ) -> Result<User, DomainError> {
@@ -96,9 +118,15 @@ pub fn create(
         zones: a.zones.clone(),
         forbids: a.forbids.clone(),
     };
-    let password_hash = hash(&new.password)?;
-    let record =
-        NewUserRecord { customer: caller.customer, user: NewUser { access, ..new }, password_hash, uid, now: audit.at };
+    let password_hash = (work.hash)(&new.password)?;
+    let record = NewUserRecord {
+        customer: caller.customer,
+        user: NewUser { access, ..new },
+        password_hash,
+        uid,
+        now: audit.at,
+        password_expiry: work.rules.expiry_from(audit.at),
+    };
     store.insert_user(&record, audit)
 }
 
@@ -177,7 +205,14 @@ fn set_blocked(
         }
         let next = if changed.is_empty() { user.clone() } else { User { blocked, locked: false, ..bumped(user, now) } };
         let revoke = if blocked { Revoke::All } else { Revoke::None };
-        Ok(Change::Update { user: Box::new(next), password_hash: None, revoke, changed, unlock: !blocked })
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke,
+            changed,
+            unlock: !blocked,
+            totp_key: None,
+        })
     })
 }
 
@@ -220,12 +255,24 @@ pub fn delete(
     })
 }
 
+/// Only owners set another user's TOTP fields (a second factor set by someone else could lock its owner out, or
+/// let the setter in).
+fn check_totp_settable(caller: &Caller, user: &User, patch: &UserPatch) -> Result<(), DomainError> {
+    match patch.totp.first_field() {
+        Some(field) if user.id != caller.user_id && !caller.grants.is_owner() => {
+            Err(DomainError::denied(field, "only owners set another user's TOTP fields"))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn update(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserUpdate>,
     target: &UserName,
     patch: UserPatch,
-    hash: &Hasher<'_>,
+    work: &PasswordWork<'_>,
+    vault: &dyn TotpVault,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
@@ -238,9 +285,19 @@ pub fn update(
         None => {}
     }
     // Hash before the write transaction: Argon2 takes tens of milliseconds and must not hold the writer.
-    let password_hash = patch.password.as_ref().map(hash).transpose()?;
+    let password_hash = match &patch.password {
+        None => None,
+        Some(p) => {
+            let user =
+                store.user_by_name(caller.customer, target)?.ok_or_else(|| DomainError::not_found("user_name"))?;
+            check_manageable(caller, &user)?;
+            check_totp_settable(caller, &user, &patch)?;
+            Some(work.checked_hash(store, user.id, "password", p)?)
+        }
+    };
     let now = audit.at;
     modify(store, caller, target, audit, &mut |user, facts| {
+        check_totp_settable(caller, user, &patch)?;
         let mut next = user.clone();
         let mut changed: Vec<&'static str> = Vec::new();
         let mut revoke = Revoke::None;
@@ -250,6 +307,11 @@ pub fn update(
         }
         if password_hash.is_some() {
             changed.push("password");
+            next.password_expiry = work.rules.expiry_from(now);
+            // Choosing one's own password is the change a must-change flag asks for.
+            if user.id == caller.user_id {
+                next.require_pw_change = false;
+            }
             revoke = if user.id == caller.user_id { Revoke::AllBut(caller.session) } else { Revoke::All };
         }
         if let Some(blocked) = patch.blocked {
@@ -311,22 +373,30 @@ pub fn update(
             next.access.forbids = forbids.clone();
             changed.push("forbid");
         }
+        let totp = patch.totp.apply(user)?;
+        next.is_totp_enabled = totp.enabled;
+        next.totp_label = totp.label;
+        changed.extend(totp.changed);
+        // Sealed here, inside the transaction, because the seal is bound to the stored user's uid.
+        let totp_key = totp.new_key.map(|k| vault.seal(user, k)).transpose()?;
         if !changed.is_empty() {
             next.version += 1;
             next.updated_at = now;
         }
         let unlock = patch.blocked == Some(false);
-        Ok(Change::Update { user: Box::new(next), password_hash: password_hash.clone(), revoke, changed, unlock })
+        let password_hash = password_hash.clone();
+        Ok(Change::Update { user: Box::new(next), password_hash, revoke, changed, unlock, totp_key })
     })
 }
 
-/// The caller's own password; `verify_old` checks the current one (the native profile requires it).
+/// The caller's own password; `verify_old` checks the current one (the native profile requires it). A new password
+/// lifts must-change and starts a new expiry period.
 pub fn change_own_password(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserChangepw>,
     verify_old: Option<&dyn Fn(&str) -> bool>,
     new_password: &Password,
-    hash: &Hasher<'_>,
+    work: &PasswordWork<'_>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
@@ -336,15 +406,17 @@ pub fn change_own_password(
             return Err(DomainError::invalid("old_password", "does not match"));
         }
     }
-    let password_hash = hash(new_password)?;
+    let password_hash = work.checked_hash(store, caller.user_id, "password", new_password)?;
     let now = audit.at;
     modify(store, caller, &caller.user_name, audit, &mut |user, _| {
+        let next = User { require_pw_change: false, password_expiry: work.rules.expiry_from(now), ..bumped(user, now) };
         Ok(Change::Update {
-            user: Box::new(bumped(user, now)),
+            user: Box::new(next),
             password_hash: Some(password_hash.clone()),
             revoke: Revoke::AllBut(caller.session),
             changed: vec!["password"],
             unlock: false,
+            totp_key: None,
         })
     })
 }
@@ -386,6 +458,7 @@ pub fn edit_access(
                 revoke: Revoke::None,
                 changed: vec![],
                 unlock: false,
+                totp_key: None,
             });
         }
         let next = User { access, ..bumped(user, now) };
@@ -395,6 +468,7 @@ pub fn edit_access(
             revoke: Revoke::None,
             changed: vec![items.field()],
             unlock: false,
+            totp_key: None,
         })
     })
 }

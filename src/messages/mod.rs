@@ -130,18 +130,56 @@ impl Operation {
 /// A decoded request: domain values, validated at the edge.
 #[derive(Debug)]
 pub enum Request {
-    SessionLogin { customer: CustomerName, user_name: UserName, password: String },
-    SessionLogout { token: String },
-    SessionIsAlive { token: String },
-    SessionKeepAlive { token: String },
-    CreateUser { token: String, user: Box<NewUser> },
-    GetUser { token: String, user_name: UserName },
-    GetUsers { token: String, search: Option<String> },
-    UpdateUser { token: String, user_name: UserName, patch: Box<UserPatch> },
-    BlockUser { token: String, user_name: UserName },
-    UnblockUser { token: String, user_name: UserName },
-    DeleteUser { token: String, user_name: UserName },
-    UpdateUserPassword { token: String, old_password: Option<String>, password: Password },
+    SessionLogin {
+        customer: CustomerName,
+        user_name: UserName,
+        password: String,
+        new_password: Option<Password>,
+        totp_code: Option<String>,
+    },
+    SessionLogout {
+        token: String,
+    },
+    SessionIsAlive {
+        token: String,
+    },
+    SessionKeepAlive {
+        token: String,
+    },
+    CreateUser {
+        token: String,
+        user: Box<NewUser>,
+    },
+    GetUser {
+        token: String,
+        user_name: UserName,
+    },
+    GetUsers {
+        token: String,
+        search: Option<String>,
+    },
+    UpdateUser {
+        token: String,
+        user_name: UserName,
+        patch: Box<UserPatch>,
+    },
+    BlockUser {
+        token: String,
+        user_name: UserName,
+    },
+    UnblockUser {
+        token: String,
+        user_name: UserName,
+    },
+    DeleteUser {
+        token: String,
+        user_name: UserName,
+    },
+    UpdateUserPassword {
+        token: String,
+        old_password: Option<String>,
+        password: Password,
+    },
     AddUserGroups(AccessRequest),
     SetUserGroups(AccessRequest),
     RemoveUserGroups(AccessRequest),
@@ -154,14 +192,40 @@ pub enum Request {
     AddUserForbids(AccessRequest),
     SetUserForbids(AccessRequest),
     RemoveUserForbids(AccessRequest),
-    GetUserPermissions { token: String, user_name: Option<UserName> },
-    CheckPermissions { token: String, permissions: Vec<Permission>, zone_name: Option<String> },
-    GetJob { token: String, job: crate::domain::audit::JobId },
-    CreateUpdateUser { token: String, nickname: Option<Nickname>, password: Option<DdnsPassword> },
-    GetUpdateUsers { token: String },
-    UpdateUpdateUser { token: String, user_name: UserName, edit: DdnsEdit },
-    GetUpdateUserPassword { token: String, user_name: UserName },
-    DeleteOneUpdateUser { token: String, user_name: UserName },
+    GetUserPermissions {
+        token: String,
+        user_name: Option<UserName>,
+    },
+    CheckPermissions {
+        token: String,
+        permissions: Vec<Permission>,
+        zone_name: Option<String>,
+    },
+    GetJob {
+        token: String,
+        job: crate::domain::audit::JobId,
+    },
+    CreateUpdateUser {
+        token: String,
+        nickname: Option<Nickname>,
+        password: Option<DdnsPassword>,
+    },
+    GetUpdateUsers {
+        token: String,
+    },
+    UpdateUpdateUser {
+        token: String,
+        user_name: UserName,
+        edit: DdnsEdit,
+    },
+    GetUpdateUserPassword {
+        token: String,
+        user_name: UserName,
+    },
+    DeleteOneUpdateUser {
+        token: String,
+        user_name: UserName,
+    },
 }
 
 impl Request {
@@ -194,7 +258,7 @@ pub fn decode(
     let names = profile.names();
     let fault_incompat = fields.fault_incompat();
     let typed = match op {
-        Operation::SessionLogin => session_login::decode(&fields),
+        Operation::SessionLogin => session_login::decode(&fields, rules),
         Operation::SessionLogout => session_token::token(&fields).map(|token| Request::SessionLogout { token }),
         Operation::SessionIsAlive => session_token::token(&fields).map(|token| Request::SessionIsAlive { token }),
         Operation::SessionKeepAlive => session_token::token(&fields).map(|token| Request::SessionKeepAlive { token }),

@@ -5,8 +5,9 @@ use super::common::{ACCESS_FIELDS, forbids, groups, permissions, profile_patch, 
 use super::profile::Names;
 use super::reader::{FAULT_INCOMPAT, Field, Fields, TOKEN, one, opt};
 use crate::domain::DomainError;
-use crate::domain::user::{InputRules, Password, UserPatch};
-use crate::domain::values::UserName;
+use crate::domain::totp::{TotpKey, TotpPatch};
+use crate::domain::user::{InputRules, Password, Patch, UserPatch};
+use crate::domain::values::{Text, UserName};
 
 pub const FIELDS: &[Field] = &[
     TOKEN,
@@ -38,6 +39,9 @@ pub const FIELDS: &[Field] = &[
     opt("display_name"),
     opt("middle_name"),
     opt("notes"),
+    opt("is_totp_enabled"),
+    opt("totp_label"),
+    opt("totp_key"),
 ];
 
 /// A field that cannot be cleared: present but empty is MISSING_DATA, absent is unchanged.
@@ -58,6 +62,22 @@ fn flag(name: &str, v: &str) -> Result<bool, DomainError> {
     }
 }
 
+/// Absent in DynECT's tables, so always empty there. `totp_key` empty or nil turns TOTP off.
+fn totp_patch(f: &Fields) -> Result<TotpPatch, DomainError> {
+    let label = match f.text("totp_label") {
+        None => None,
+        Some("") => Some(Patch::Clear),
+        Some(v) => Some(Patch::Set(Text::parse("totp_label", v)?)),
+    };
+    let key = match f.text("totp_key") {
+        None => None,
+        Some("") => Some(Patch::Clear),
+        Some(v) => Some(Patch::Set(TotpKey::parse_base32("totp_key", v)?)),
+    };
+    let enabled = unclearable(f, "is_totp_enabled")?.map(|v| flag("is_totp_enabled", v)).transpose()?;
+    Ok(TotpPatch { enabled, label, key })
+}
+
 /// `names` says where the rename and the groups are (DynECT 2.3.1 spells them `newuser_name` and `roles`).
 pub fn decode(f: &Fields, rules: &InputRules, names: Names) -> Result<Request, DomainError> {
     let token = f.required("token")?.to_owned();
@@ -75,6 +95,7 @@ pub fn decode(f: &Fields, rules: &InputRules, names: Names) -> Result<Request, D
         Some(_) => return Err(DomainError::invalid("status", "active or blocked expected")),
     };
     let patch = UserPatch {
+        totp: totp_patch(f)?,
         new_user_name,
         password,
         blocked,

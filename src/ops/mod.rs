@@ -38,6 +38,7 @@ mod user_access;
 use crate::app::App;
 use crate::domain::audit::{AuditEntry, JobId, Outcome, RequestMeta};
 use crate::domain::session::{Caller, authenticate};
+use crate::domain::users::PasswordWork;
 use crate::domain::values::Timestamp;
 use crate::domain::{DomainError, ErrCode};
 use crate::messages::common::Msg;
@@ -59,6 +60,8 @@ pub struct Reply {
     pub info: String,
     /// GetJob answers with another call's job id, status and message instead of its own.
     pub replay: Option<Replay>,
+    /// A WARN message after the INFO one (SessionLogin: the password expires soon).
+    pub warning: Option<String>,
 }
 
 /// The frame of an earlier call, as GetJob replays it.
@@ -70,7 +73,7 @@ pub struct Replay {
 
 impl Reply {
     fn new(data: Data, info: impl Into<String>) -> Self {
-        Reply { data, info: info.into(), replay: None }
+        Reply { data, info: info.into(), replay: None, warning: None }
     }
 }
 
@@ -127,8 +130,9 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         panic!("test-only panic trigger for user {user_name}");
     }
     let result = match request {
-        Request::SessionLogin { customer, user_name, password } => {
-            session_login::run(ctx, &customer, &user_name, &password)
+        Request::SessionLogin { customer, user_name, password, new_password, totp_code } => {
+            let second = session_login::Second { new_password: new_password.as_ref(), totp_code: totp_code.as_deref() };
+            session_login::run(ctx, &customer, &user_name, &password, second)
         }
         Request::SessionLogout { token } => session_logout::run(ctx, &token),
         Request::SessionIsAlive { token } => session_is_alive::run(ctx, &token),
@@ -192,6 +196,14 @@ pub fn reads_only(app: &App, request: &Request, now: Timestamp) -> Option<crate:
         Err(_) => false,
     };
     only_reads.then_some(hash)
+}
+
+/// Runs `f` with what setting a password needs: Argon2id hashing and the history's verifies, both on the hasher's
+/// pool (the caller waits on its blocking thread), and the password rules.
+fn with_password_work<T>(ctx: &Ctx<'_>, f: impl FnOnce(&PasswordWork<'_>) -> T) -> T {
+    let hash = |p: &crate::domain::user::Password| hash(ctx, p);
+    let verifies = |p: &str, stored: &str| ctx.app.hasher.verify(p, Some(stored));
+    f(&PasswordWork { hash: &hash, verifies: &verifies, rules: ctx.app.policy.passwords })
 }
 
 /// Argon2id on the current (blocking) thread, bounded by the hasher's slots.

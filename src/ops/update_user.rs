@@ -12,7 +12,10 @@ pub fn run(ctx: &Ctx<'_>, token: &str, name: &UserName, patch: UserPatch) -> Res
     let audit = ctx.audit(Some(&caller), Operation::UpdateUser, name.as_str(), "update: User updated");
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserUpdate>(&caller)?;
-        let user = users::update(ctx.app.store.as_ref(), &by, name, patch, &|p| super::hash(ctx, p), audit)?;
+        let store = ctx.app.store.as_ref();
+        let user = super::with_password_work(ctx, |work| {
+            users::update(store, &by, name, patch, work, &ctx.app.secrets, audit)
+        })?;
         Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

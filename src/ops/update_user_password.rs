@@ -18,14 +18,16 @@ pub fn run(ctx: &Ctx<'_>, token: &str, old_password: Option<&str>, password: &Pa
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserChangepw>(&caller)?;
         let verify = |stored: &str| old_password.is_some_and(|old| ctx.app.hasher.verify(old, Some(stored)));
-        let user = users::change_own_password(
-            ctx.app.store.as_ref(),
-            &by,
-            old_password.map(|_| &verify as &dyn Fn(&str) -> bool),
-            password,
-            &|p| super::hash(ctx, p),
-            audit,
-        )?;
+        let user = super::with_password_work(ctx, |work| {
+            users::change_own_password(
+                ctx.app.store.as_ref(),
+                &by,
+                old_password.map(|_| &verify as &dyn Fn(&str) -> bool),
+                password,
+                work,
+                audit,
+            )
+        })?;
         Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

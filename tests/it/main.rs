@@ -19,6 +19,7 @@ mod get_users;
 mod group_commit;
 mod helpers;
 mod hostile;
+mod passwords;
 mod permission_report;
 mod robustness;
 mod security;
