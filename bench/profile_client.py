@@ -46,12 +46,21 @@ bodies = {
     "getusers": (HEAD + f"<u:GetUsersRequest><token>{token}</token><search>team00003</search></u:GetUsersRequest>"
                  + TAIL, 200, "<user_name>u0000400</user_name>"),
 }
+# A durable write that changes something every time (the city alternates), so no request is a no-op.
+bodies["updateuser"] = (HEAD + f"<u:UpdateUserRequest><token>{token}</token><user_name>u0000042</user_name>"
+                        "<city>CITY</city></u:UpdateUserRequest>" + TAIL, 200, "<user_name>u0000042</user_name>")
 body, want_status, want = bodies[kind]
-for _ in range(300):
-    post(body)
+
+
+def nth(i):
+    return body.replace("CITY", f"City{i % 2}")
+
+
+for i in range(300):
+    post(nth(i))
 subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
-for _ in range(n):
-    status, text = post(body)
+for i in range(n):
+    status, text = post(nth(i))
     if status != want_status or want not in text:
         sys.exit(f"wrong reply: {status} {text[:300]}")
 subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)

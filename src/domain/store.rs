@@ -23,8 +23,10 @@ pub struct SessionRow {
 /// Facts about a customer that rules need inside the write transaction.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomerFacts {
-    /// Owners that are not blocked and still active: the last of them may not be removed.
-    pub working_owners: u64,
+    /// Owners that are not blocked and still active: the last of them may not be removed. Counted only when the
+    /// target is itself a working owner, the one case a rule reads it (`None` otherwise): the count scans the
+    /// customer's users, which was most of every other write's cost.
+    pub working_owners: Option<u64>,
 }
 
 /// Which sessions of the changed user die with the change.

@@ -130,6 +130,10 @@ impl User {
     pub fn is_owner(&self) -> bool {
         self.access.groups.contains(&Group::Owner)
     }
+    /// An owner who can still act (not blocked, still active): a customer must keep one.
+    pub fn is_working_owner(&self) -> bool {
+        self.is_owner() && !self.blocked && self.active
+    }
     /// Blocked, deactivated and locked users cannot log in or keep sessions.
     pub fn can_log_in(&self) -> bool {
         !self.blocked && self.active && !self.locked

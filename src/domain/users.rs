@@ -91,7 +91,8 @@ fn check_manageable(caller: &Caller, target: &User) -> Result<(), DomainError> {
 
 /// The last working owner of a customer must stay one.
 fn is_last_owner(target: &User, facts: CustomerFacts) -> bool {
-    target.is_owner() && !target.blocked && target.active && facts.working_owners <= 1
+    // A working owner with no count is treated as the last one: the safe answer.
+    target.is_working_owner() && facts.working_owners.is_none_or(|n| n <= 1)
 }
 
 pub fn create(

@@ -21,6 +21,7 @@ mod helpers;
 mod hostile;
 mod passwords;
 mod permission_report;
+mod readme_examples;
 mod robustness;
 mod security;
 mod session;

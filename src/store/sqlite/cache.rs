@@ -1,5 +1,6 @@
-//! The session cache: token hash -> session row, and user id -> user, for the lookups every authenticated request
-//! makes (`session_by_hash`, `user_by_id`). Writes of this store invalidate what they change once their transaction
+//! The session cache: token hash -> session row, user id -> user, and (customer, user name) -> user id, for the
+//! lookups every authenticated request makes (`session_by_hash`, `user_by_id`) and the target of most of them
+//! (`user_by_name`). Writes of this store invalidate what they change once their transaction
 //! has committed; a generation number keeps a read that began before such a commit from caching what it saw. Changes
 //! made by another process (the offline admin commands) are not seen here: entries live at most `TTL`.
 
@@ -27,6 +28,11 @@ struct Inner {
     generation: u64,
     sessions: HashMap<String, (SessionRow, Instant)>,
     users: HashMap<i64, (User, Instant)>,
+    /// A name's entry is only a hint: the user it points to must still be cached under that name, so renames and
+    /// deletions need no search of this map (the user's own entry goes, and the hint then leads nowhere).
+    names: HashMap<CustomerId, HashMap<String, UserId>>,
+    /// Entries in `names`, all customers together (the map's memory bound).
+    names_len: usize,
 }
 
 /// What a committed write changed.
@@ -62,6 +68,15 @@ impl Cache {
         inner.users.get(&id.0).filter(|(u, at)| u.customer == customer && fresh(*at)).map(|(u, _)| u.clone())
     }
 
+    /// The user of `customer` whose name key (lower-cased) is `key`.
+    pub(super) fn user_named(&self, customer: CustomerId, key: &str) -> Option<User> {
+        let inner = self.lock();
+        let id = inner.names.get(&customer)?.get(key)?;
+        let (user, at) = inner.users.get(&id.0)?;
+        (user.customer == customer && fresh(*at) && user.user_name.as_str().eq_ignore_ascii_case(key))
+            .then(|| user.clone())
+    }
+
     pub(super) fn put_session(&self, generation: u64, hash: &str, row: &SessionRow) {
         let mut inner = self.lock();
         if inner.generation != generation {
@@ -78,10 +93,15 @@ impl Cache {
         if inner.generation != generation {
             return;
         }
-        if inner.users.len() >= CAPACITY {
+        if inner.users.len() >= CAPACITY || inner.names_len >= CAPACITY {
             inner.users.clear();
+            inner.names.clear();
+            inner.names_len = 0;
         }
         inner.users.insert(user.id.0, (user.clone(), Instant::now()));
+        if inner.names.entry(user.customer).or_default().insert(user.user_name.key(), user.id).is_none() {
+            inner.names_len += 1;
+        }
     }
 
     /// Call after the write that changed it has committed (and before acknowledging it).

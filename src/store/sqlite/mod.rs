@@ -179,7 +179,9 @@ impl SqliteStore {
             let Some(user) = queries::user_by_key(tx, customer, &target.key())? else {
                 return Ok(None);
             };
-            let facts = CustomerFacts { working_owners: queries::working_owners(tx, customer)? };
+            let working_owners =
+                if user.is_working_owner() { Some(queries::working_owners(tx, customer)?) } else { None };
+            let facts = CustomerFacts { working_owners };
             match decide(&user, facts).map_err(StoreError::Rejected)? {
                 Change::Delete => {
                     queries::delete_user(tx, user.id)?;
@@ -288,8 +290,17 @@ impl Store for SqliteStore {
     }
 
     fn user_by_name(&self, customer: CustomerId, name: &UserName) -> Result<Option<User>, DomainError> {
+        let key = name.key();
+        if let Some(user) = self.cache.user_named(customer, &key) {
+            return Ok(Some(user));
+        }
+        let generation = self.cache.generation();
         // One snapshot for the user row and its lists.
-        Ok(self.snapshot(|c| queries::user_by_key(c, customer, &name.key()))?)
+        let user = self.snapshot(|c| queries::user_by_key(c, customer, &key))?;
+        if let Some(u) = &user {
+            self.cache.put_user(generation, u);
+        }
+        Ok(user)
     }
 
     fn user_by_id(&self, customer: CustomerId, id: UserId) -> Result<Option<User>, DomainError> {

@@ -335,10 +335,43 @@ fn a_refusal_rolls_everything_back() {
             Err(DomainError::illegal("user_name", "the last owner cannot be deleted"))
         })
         .unwrap_err();
-    assert_eq!(seen, Some(1));
+    assert_eq!(seen, Some(Some(1)));
     assert_eq!(err.code, ErrCode::IllegalOperation);
     assert_eq!(f.audit_rows(job), 0);
     assert_eq!(f.store.user_by_id(f.customer, owner.id).unwrap().unwrap().version, 2);
+}
+
+#[test]
+fn owners_are_counted_only_for_a_working_owner_target() {
+    let f = fixture();
+    f.add("plain", "Pat", "pat@example.org");
+    let mut a = audit(&f.store, "UpdateUser");
+    let mut seen = None;
+    f.store
+        .modify_user(f.customer, &name("plain"), &mut a, &mut |_, facts| {
+            seen = Some(facts.working_owners);
+            Err(DomainError::illegal("user_name", "look only"))
+        })
+        .unwrap_err();
+    assert_eq!(seen, Some(None));
+}
+
+#[test]
+fn reads_by_name_follow_renames_deletions_and_new_users_of_the_old_name() {
+    let f = fixture();
+    let ivy = f.add("ivy", "Ivy", "ivy@example.org");
+    let read = |n: &str| f.store.user_by_name(f.customer, &name(n)).unwrap().map(|u| (u.id, u.version));
+    assert_eq!(read("IVY"), Some((ivy.id, ivy.version)));
+    assert_eq!(read("ivy"), Some((ivy.id, ivy.version)), "the cached copy");
+    f.modify("ivy", |u| Ok(update(User { user_name: name("ivy2"), ..u.clone() }, Revoke::None))).0.unwrap();
+    assert_eq!(read("ivy"), None, "renamed away");
+    assert_eq!(read("ivy2").map(|(id, _)| id), Some(ivy.id));
+    let mut new = record(f.customer, "ivy", "Ivy", "ivy.again@example.org", plain_access());
+    new.uid = "uid-ivy-again".into();
+    let again = f.store.insert_user(&new, &audit(&f.store, "CreateUser")).unwrap();
+    assert_eq!(read("ivy").map(|(id, _)| id), Some(again.id), "a new user of the old name");
+    f.modify("ivy", |_| Ok(Change::Delete)).0.unwrap();
+    assert_eq!(read("ivy"), None, "deleted");
 }
 
 #[test]
