@@ -123,6 +123,8 @@ pub trait Store: Send + Sync {
 
     fn customer_count(&self) -> Result<u64, DomainError>;
     fn find_customer(&self, name: &CustomerName) -> Result<Option<CustomerId>, DomainError>;
+    /// The case-folded name of a customer (`CustomerName::key`), as login accounts are keyed.
+    fn customer_key(&self, id: CustomerId) -> Result<Option<String>, DomainError>;
     /// Creates the customer if it does not exist yet.
     fn ensure_customer(&self, name: &CustomerName) -> Result<CustomerId, DomainError>;
 

@@ -1,12 +1,13 @@
 //! User use cases and their rules: escalation, last owner, self-protection, patches, password changes.
 
 use super::access::{AccessItems, ListEdit};
-use super::audit::AuditEntry;
+use super::audit::{AuditEntry, Outcome};
 use super::error::{DomainError, ErrCode};
+use super::login_guard::{AccountKey, InFlight, LockoutPolicy};
 use super::passwords::{PasswordRules, check_history};
 use super::permission::{Authorized, Grants, Group, Permission, PermissionReport, authorize, check, gate, report};
 use super::session::Caller;
-use super::store::{Change, CustomerFacts, NewUserRecord, Revoke, Search, Store};
+use super::store::{Change, CustomerFacts, LoginRecord, NewUserRecord, Revoke, Search, Store};
 use super::totp::TotpVault;
 use super::user::{Access, NewUser, Password, Patch, User, UserId, UserPatch};
 use super::values::{Timestamp, UserName};
@@ -390,23 +391,74 @@ pub fn update(
     })
 }
 
-/// The caller's own password; `verify_old` checks the current one (the native profile requires it). A new password
-/// lifts must-change and starts a new expiry period.
+/// How UpdateUserPassword checks the old password: like a login, behind the account's lockout (its delay honoured,
+/// one attempt at a time once it has failures, each wrong one counted), so a held session cannot guess unthrottled.
+pub struct OldPassword<'a> {
+    pub verify: &'a dyn Fn(&str) -> bool,
+    pub lockout: LockoutPolicy,
+    pub in_flight: &'a InFlight,
+}
+
+fn check_old_password(
+    store: &dyn Store,
+    caller: &Caller,
+    old: &OldPassword<'_>,
+    audit: &mut AuditEntry,
+) -> Result<(), DomainError> {
+    let now = audit.at;
+    let customer = store.customer_key(caller.customer)?.ok_or_else(DomainError::internal)?;
+    let account = AccountKey { customer, user: caller.user_name.key() };
+    let throttled = || DomainError::invalid("old_password", "too many wrong attempts; retry later");
+    let mut guard = store.login_guard(&account)?;
+    if old.lockout.refuses(guard.as_ref(), now) {
+        return Err(throttled());
+    }
+    let _claim = match guard {
+        Some(_) => {
+            let claim = old.in_flight.claim(&account).ok_or_else(throttled)?;
+            guard = store.login_guard(&account)?;
+            if old.lockout.refuses(guard.as_ref(), now) {
+                return Err(throttled());
+            }
+            Some(claim)
+        }
+        None => None,
+    };
+    let stored = store.password_hash(caller.user_id)?.ok_or_else(DomainError::internal)?;
+    if (old.verify)(&stored) {
+        return Ok(());
+    }
+    let err = DomainError::invalid("old_password", "does not match");
+    audit.outcome = Outcome::of(&err);
+    audit.info.clone_from(&err.info);
+    audit.changed =
+        if old.lockout.locks_at(guard.map_or(0, |g| g.failures).saturating_add(1)) { vec!["locked"] } else { vec![] };
+    let failure = LoginRecord::Failure {
+        account,
+        user_id: Some(caller.user_id),
+        at: now,
+        hard_lock_after: old.lockout.hard_lock_after,
+    };
+    // The count and the failure record in one transaction; `Ctx::audited` sees the outcome and writes no other.
+    store.record_login(&failure, audit)?;
+    Err(err)
+}
+
+/// The caller's own password; `old` checks the current one (the native profile requires it). A new password lifts
+/// must-change and starts a new expiry period; a right old password also forgets the account's failed attempts.
 pub fn change_own_password(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserChangepw>,
-    verify_old: Option<&dyn Fn(&str) -> bool>,
+    old: Option<&OldPassword<'_>>,
     new_password: &Password,
     work: &PasswordWork<'_>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
-    if let Some(verify) = verify_old {
-        let stored = store.password_hash(caller.user_id)?.ok_or_else(DomainError::internal)?;
-        if !verify(&stored) {
-            return Err(DomainError::invalid("old_password", "does not match"));
-        }
+    if let Some(old) = old {
+        check_old_password(store, caller, old, audit)?;
     }
+    let unlock = old.is_some();
     let password_hash = work.checked_hash(store, caller.user_id, "password", new_password)?;
     let now = audit.at;
     modify(store, caller, &caller.user_name, audit, &mut |user, _| {
@@ -416,7 +468,7 @@ pub fn change_own_password(
             password_hash: Some(password_hash.clone()),
             revoke: Revoke::AllBut(caller.session),
             changed: vec!["password"],
-            unlock: false,
+            unlock,
             totp_key: None,
         })
     })

@@ -104,13 +104,18 @@ impl Ctx<'_> {
         }
     }
 
-    /// Runs a state-changing step; when it fails, its audit record still says who tried what.
+    /// Runs a state-changing step; when it fails, its audit record still says who tried what. A step that stored
+    /// its own failure record (with the change the failure implies, such as a counted wrong password) marks it by
+    /// setting the outcome; nothing more is written then.
     fn audited<T>(
         &self,
         mut audit: AuditEntry,
         step: impl FnOnce(&mut AuditEntry) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
         step(&mut audit).inspect_err(|err| {
+            if audit.outcome != Outcome::Success {
+                return;
+            }
             audit.outcome = Outcome::of(err);
             audit.changed.clear();
             audit.info.clone_from(&err.info);

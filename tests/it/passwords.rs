@@ -213,3 +213,40 @@ async fn history_refuses_the_last_n_passwords() {
     let c = format!("<token>{owner}</token><user_name>hal</user_name><password>hal-pass-4</password>");
     app.call("UpdateUser", &c).await.assert_fault("INVALID_DATA", "password: used recently");
 }
+
+#[tokio::test]
+async fn wrong_old_passwords_count_toward_the_lockout() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    assert!(app.create_user(&owner, "olga", "olga-pass-1", "").await.is_success());
+    let token = app.token("default", "olga", "olga-pass-1").await;
+    let change = |old: &str, new: &str| {
+        format!("<token>{token}</token><old_password>{old}</old_password><password>{new}</password>")
+    };
+    for _ in 0..5 {
+        let r = app.call("UpdateUserPassword", &change("guess-pass-1", "olga-pass-2")).await;
+        r.assert_fault("INVALID_DATA", "old_password: does not match");
+    }
+    // Five failures: the account is in its delay, for this check and for logins alike, even with the right password.
+    let r = app.call("UpdateUserPassword", &change("olga-pass-1", "olga-pass-2")).await;
+    r.assert_fault("INVALID_DATA", "old_password: too many wrong attempts; retry later");
+    login(&app, "olga", "olga-pass-1", "").await.assert_fault("INVALID_DATA", "login: Bad or expired credentials");
+    let failures: i64 =
+        app.sql().query_row("SELECT failures FROM login_guard WHERE user_key = 'olga'", [], |r| r.get(0)).unwrap();
+    assert_eq!(failures, 5, "refusals in the delay do not count");
+    // Each wrong guess left one failure audit record (and no second one).
+    let records: i64 = app
+        .sql()
+        .query_row(
+            "SELECT count(*) FROM audit WHERE operation = 'UpdateUserPassword' AND outcome = 'INVALID_DATA'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(records, 6);
+    app.app().clock.advance(2);
+    assert!(app.call("UpdateUserPassword", &change("olga-pass-1", "olga-pass-2")).await.is_success());
+    let left: i64 =
+        app.sql().query_row("SELECT count(*) FROM login_guard WHERE user_key = 'olga'", [], |r| r.get(0)).unwrap();
+    assert_eq!(left, 0, "a right old password forgets the failures");
+}

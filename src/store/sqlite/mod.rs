@@ -277,6 +277,10 @@ impl Store for SqliteStore {
         Ok(self.read(|c| queries::find_customer(c, &name.key()))?)
     }
 
+    fn customer_key(&self, id: CustomerId) -> Result<Option<String>, DomainError> {
+        Ok(self.read(|c| queries::customer_key(c, id))?)
+    }
+
     fn ensure_customer(&self, name: &CustomerName) -> Result<CustomerId, DomainError> {
         let key = name.key();
         // Most calls find it: look on a reader first so they cost no write.

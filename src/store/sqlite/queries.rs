@@ -47,6 +47,14 @@ pub(super) fn find_customer(conn: &Connection, key: &str) -> Result<Option<Custo
     Ok(id.map(CustomerId))
 }
 
+pub(super) fn customer_key(conn: &Connection, id: CustomerId) -> Result<Option<String>, StoreError> {
+    let key = conn
+        .prepare_cached("SELECT name_key FROM customers WHERE id = ?1")?
+        .query_row([id.0], |r| r.get(0))
+        .optional()?;
+    Ok(key)
+}
+
 pub(super) fn insert_customer(
     conn: &Connection,
     name: &str,
