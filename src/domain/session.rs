@@ -209,7 +209,9 @@ pub fn login(
     if !user.can_log_in() || !user.access.grants().allows(Permission::UserLogin) {
         return refuse(store, LoginRecord::Refused, audit);
     }
-    let totp_step = match store.totp_state(user.id)?.filter(|_| user.is_totp_enabled) {
+    // Read only for users with TOTP on: other logins cost no extra lookup.
+    let totp = if user.is_totp_enabled { store.totp_state(user.id)? } else { None };
+    let totp_step = match totp {
         None => None,
         Some(state) => {
             let Some(code) = inputs.totp_code else {
