@@ -160,6 +160,7 @@ pub fn unlock(store: &dyn Store, customer: &str, user: &str) -> Result<(), Admin
             changed: vec!["locked"],
             unlock: true,
             totp_key: None,
+            detail: None,
         })
     })?;
     found.map(|_| ()).ok_or_else(not_found)

@@ -12,6 +12,7 @@ use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
 use crate::domain::users::Limits;
 use crate::domain::values::Timestamp;
+use crate::metrics::Metrics;
 use crate::soap::xml::XmlLimits;
 
 /// Rules and limits the operations apply, from the settings.
@@ -27,6 +28,8 @@ pub struct Policy {
     /// Per-source SessionLogin rate.
     pub login_rate: RateLimit,
     pub xml: XmlLimits,
+    /// UpdateCurrentUser may rename the caller (`allow_self_rename`, default off).
+    pub allow_self_rename: bool,
     /// Test builds only (`Settings::panic_on_user_name`).
     #[cfg(debug_assertions)]
     pub panic_on_user_name: Option<&'static str>,
@@ -42,6 +45,7 @@ impl Default for Policy {
             lockout: LockoutPolicy::default(),
             login_rate: RateLimit::default(),
             xml: XmlLimits::default(),
+            allow_self_rename: false,
             #[cfg(debug_assertions)]
             panic_on_user_name: None,
         }
@@ -82,4 +86,6 @@ pub struct App {
     pub login_limiter: SourceLimiter,
     /// Throttled accounts whose login is being checked now (one attempt at a time each).
     pub logins_in_flight: InFlight,
+    /// What `/metrics` reports (requests, latency, logins; the writer's gauges).
+    pub metrics: Metrics,
 }

@@ -54,6 +54,8 @@ pub struct Settings {
     /// A login within this many days of its password's expiry is answered with a WARN message.
     pub password_expiry_warn_days: u32,
     pub phone_required: bool,
+    /// UpdateCurrentUser may change the caller's own `user_name` (Zato lets users rename themselves; off here).
+    pub allow_self_rename: bool,
     pub search_limit: u64,
     pub session_idle_secs: u64,
     pub session_absolute_secs: u64,
@@ -70,6 +72,10 @@ pub struct Settings {
     pub login_rate_sources: usize,
     /// Argon2 hashes running at once (each holds 19 MiB); default: the number of cores.
     pub hash_concurrency: usize,
+    /// On SIGTERM/SIGINT, how long in-flight requests may take to finish before their connections are closed.
+    pub shutdown_grace_secs: u64,
+    /// How often the server deletes expired sessions (a bounded number per run; logins purge some too).
+    pub session_purge_interval_secs: u64,
     /// Password for owners created by bootstrap and the admin commands (`USERGATE_BOOTSTRAP_PASSWORD`); never
     /// read from the file, never printed.
     #[serde(skip)]
@@ -118,6 +124,7 @@ impl Default for Settings {
             password_max_age_days: 0,
             password_expiry_warn_days: 14,
             phone_required: false,
+            allow_self_rename: false,
             search_limit: 10_000,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
@@ -128,6 +135,8 @@ impl Default for Settings {
             login_rate_burst: 20,
             login_rate_sources: 10_000,
             hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            shutdown_grace_secs: 10,
+            session_purge_interval_secs: 300,
             bootstrap_password: None,
             #[cfg(debug_assertions)]
             panic_on_user_name: None,
@@ -201,6 +210,12 @@ impl Settings {
         if self.login_rate_burst == 0 || self.login_rate_sources == 0 {
             return bad("login_rate_burst and login_rate_sources must be at least 1");
         }
+        if self.shutdown_grace_secs > 3600 {
+            return bad("shutdown_grace_secs must be at most 3600");
+        }
+        if self.session_purge_interval_secs == 0 {
+            return bad("session_purge_interval_secs must be positive");
+        }
         Ok(())
     }
 
@@ -253,6 +268,7 @@ impl Settings {
                 max_sources: self.login_rate_sources,
             },
             xml: self.xml_limits(),
+            allow_self_rename: self.allow_self_rename,
             #[cfg(debug_assertions)]
             panic_on_user_name: self.panic_on_user_name,
         }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod messages;
+pub mod metrics;
 pub mod ops;
 pub mod seed;
 pub mod soap;
@@ -31,6 +32,8 @@ pub enum StartError {
     Bootstrap(#[from] admin::AdminError),
     #[error(transparent)]
     KeyFile(#[from] auth::secret_box::KeyFileError),
+    #[error(transparent)]
+    Lock(#[from] store::sqlite::backup::LockError),
     #[error("listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
@@ -51,33 +54,52 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The running application (tests read its hasher's counters and move its clock).
     pub app: Arc<App>,
+    store: Arc<SqliteStore>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
+    purge: tokio::task::JoinHandle<()>,
+    /// Held while serving: `admin restore` refuses while it is.
+    _lock: store::sqlite::backup::DbLock,
 }
 
 impl Running {
-    /// Stops accepting, drains in-flight requests, and waits until the server is gone.
+    /// Stops accepting, drains in-flight requests (at most `shutdown_grace_secs`, then their connections are
+    /// closed), checkpoints the WAL into the database file, and returns when the server is gone.
     pub async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
+        self.purge.abort();
+        let store = Arc::clone(&self.store);
+        match tokio::task::spawn_blocking(move || store.checkpoint()).await {
+            Ok(Ok(())) => tracing::info!("shutdown: WAL checkpointed"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "shutdown: WAL checkpoint incomplete"),
+            Err(e) => tracing::warn!(error = %e, "shutdown: WAL checkpoint failed"),
+        }
     }
 }
 
 /// Opens the store (migrating it), bootstraps an empty database and builds what every request needs. `start`
 /// serves it; the fuzz targets call it directly.
 pub fn build_app(settings: &Settings) -> Result<App, StartError> {
+    build(settings).map(|(app, _)| app)
+}
+
+/// `build_app`, also handing back the concrete store (for the checkpoint at shutdown).
+fn build(settings: &Settings) -> Result<(App, Arc<SqliteStore>), StartError> {
     settings.validate()?;
-    let store = open_store(settings)?;
+    let store = Arc::new(open_store(settings)?);
     let hasher = hasher(settings)?;
     let secrets = auth::secret_box::SecretBox::open_or_create(&settings.key_file_path())?;
     if let Some(password) =
-        admin::bootstrap_if_empty(&store, &hasher, settings.bootstrap_password(), settings.min_password_length)?
+        admin::bootstrap_if_empty(&*store, &hasher, settings.bootstrap_password(), settings.min_password_length)?
     {
         // Printed once, on stderr, so that the operator can log in; never logged.
         eprintln!("owner password: {password}");
     }
-    Ok(App {
-        store: Arc::new(store),
+    let metrics = metrics::Metrics::new(Some(store.writer_gauges()));
+    let app = App {
+        store: Arc::clone(&store) as Arc<dyn domain::Store>,
+        metrics,
         hasher,
         secrets,
         policy: settings.policy(),
@@ -85,12 +107,41 @@ pub fn build_app(settings: &Settings) -> Result<App, StartError> {
         password_gate: tokio::sync::Semaphore::new(settings.hash_concurrency.saturating_mul(2)),
         login_limiter: domain::login_guard::SourceLimiter::new(settings.policy().login_rate),
         logins_in_flight: domain::login_guard::InFlight::default(),
-    })
+    };
+    Ok((app, store))
+}
+
+/// Expired sessions deleted per kind (idle, too old) by one run of the periodic purge: one short write each.
+const PURGE_PER_RUN: u32 = 1000;
+
+/// Every `interval`, deletes a bounded number of expired sessions (logins purge a few too; this keeps the table
+/// small when nobody logs in).
+async fn purge_sessions(app: Arc<App>, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let worker = Arc::clone(&app);
+        let purged = tokio::task::spawn_blocking(move || {
+            let cutoffs = worker.policy.session.cutoffs(worker.clock.now());
+            worker.store.purge_expired_sessions(cutoffs, PURGE_PER_RUN)
+        })
+        .await;
+        match purged {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::debug!(purged = n, "expired sessions purged"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "session purge failed"),
+            Err(e) => tracing::warn!(error = %e, "session purge task failed"),
+        }
+    }
 }
 
 /// Builds the app, binds and starts serving in the background.
 pub async fn start(settings: Settings) -> Result<Running, StartError> {
-    let app = build_app(&settings)?;
+    settings.validate()?;
+    // Before migrating: a second server on the same file stops here, and `admin restore` refuses while we run.
+    let lock = store::sqlite::backup::DbLock::acquire(&settings.db)?;
+    let (app, store) = build(&settings)?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
@@ -105,7 +156,9 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             max_header_bytes: settings.max_header_bytes,
             header_timeout: Duration::from_secs(settings.header_timeout_secs),
             body_timeout: Duration::from_secs(settings.body_timeout_secs),
+            shutdown_grace: Duration::from_secs(settings.shutdown_grace_secs),
         },
+        draining: std::sync::atomic::AtomicBool::new(false),
         wsdl: http::wsdl_for(&settings.endpoint_url(addr)),
         dynect_wsdl: http::dynect_wsdl_for(&settings.endpoint_url(addr)),
     });
@@ -113,6 +166,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let task = tokio::spawn(http::serve(server, listener, async {
         let _ = stopped.await;
     }));
+    let purge =
+        tokio::spawn(purge_sessions(Arc::clone(&app), Duration::from_secs(settings.session_purge_interval_secs)));
     tracing::info!("usergate listening on http://{addr}/SOAP/");
-    Ok(Running { addr, app, stop, task })
+    Ok(Running { addr, app, store, stop, task, purge, _lock: lock })
 }

@@ -66,6 +66,12 @@ enum Admin {
         #[arg(long, default_value = "default")]
         customer: String,
     },
+    /// Copy the database into FILE while it is in use (SQLite online backup: one consistent snapshot; the server
+    /// keeps serving). FILE is written 0600 and replaced atomically.
+    Backup { file: PathBuf },
+    /// Replace the database with the backup FILE (offline: refuses while a server holds the database). FILE must be
+    /// an intact usergate database of a schema this version knows.
+    Restore { file: PathBuf },
     /// Bench data only (BENCHMARKS.md): users u0000001.. in customer `default`, all with the password from
     /// USERGATE_BOOTSTRAP_PASSWORD and one shared hash.
     #[command(hide = true)]
@@ -147,6 +153,16 @@ fn run(cli: Cli) -> Result<(), String> {
             eprintln!("database {} is up to date", settings.db.display());
             Ok(())
         }
+        Command::Admin { action: Admin::Backup { file } } => {
+            let facts = usergate::store::sqlite::backup::backup(&settings.db, &file).map_err(|e| e.to_string())?;
+            eprintln!("backed up {} to {} ({} users)", settings.db.display(), file.display(), facts.users);
+            Ok(())
+        }
+        Command::Admin { action: Admin::Restore { file } } => {
+            let facts = usergate::store::sqlite::backup::restore(&settings.db, &file).map_err(|e| e.to_string())?;
+            eprintln!("restored {} from {} ({} users)", settings.db.display(), file.display(), facts.users);
+            Ok(())
+        }
         Command::Admin { action } => {
             let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
             let min = settings.min_password_length;
@@ -166,6 +182,8 @@ fn run(cli: Cli) -> Result<(), String> {
                         eprintln!("unlocked {user} in customer {customer}");
                     })
                 }
+                // Handled above, without opening (and migrating) the database.
+                Admin::Backup { .. } | Admin::Restore { .. } => Ok(None),
                 Admin::SeedBench { users } => {
                     let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
                     let password = given.ok_or("seed-bench: set USERGATE_BOOTSTRAP_PASSWORD")?;

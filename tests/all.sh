@@ -13,6 +13,9 @@ cargo clippy --locked --all-targets -- -D warnings
 step "release build (used by the interop suite)"
 cargo build --locked --release --bins --examples
 
+step "packaging: cargo install, Dockerfile (if a docker daemon answers), systemd unit (if systemd-analyze exists)"
+bash tests/packaging.sh
+
 step "python venv for the real clients (target/interop-venv)"
 bash tests/interop/venv.sh
 

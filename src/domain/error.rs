@@ -12,6 +12,8 @@ pub enum ErrCode {
     TargetExists,
     PermissionDenied,
     IllegalOperation,
+    /// `expected_version` does not match the stored version (optimistic concurrency).
+    InvalidVersion,
     OperationFailed,
     InternalError,
     ServiceUnavailable,
@@ -26,6 +28,7 @@ impl ErrCode {
         ErrCode::TargetExists,
         ErrCode::PermissionDenied,
         ErrCode::IllegalOperation,
+        ErrCode::InvalidVersion,
         ErrCode::OperationFailed,
         ErrCode::InternalError,
     ];
@@ -39,6 +42,7 @@ impl ErrCode {
             ErrCode::TargetExists => "TARGET_EXISTS",
             ErrCode::PermissionDenied => "PERMISSION_DENIED",
             ErrCode::IllegalOperation => "ILLEGAL_OPERATION",
+            ErrCode::InvalidVersion => "INVALID_VERSION",
             ErrCode::OperationFailed => "OPERATION_FAILED",
             ErrCode::InternalError => "INTERNAL_ERROR",
             ErrCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
@@ -77,6 +81,10 @@ impl DomainError {
     }
     pub fn illegal(context: &str, text: impl fmt::Display) -> Self {
         Self::new(ErrCode::IllegalOperation, context, text)
+    }
+    /// The caller's `expected_version` is not the stored one: nothing was changed.
+    pub fn stale(expected: i64, current: i64) -> Self {
+        Self::new(ErrCode::InvalidVersion, "expected_version", format_args!("is {expected}, current {current}"))
     }
     /// The uniform login failure: unknown customer or user, wrong password, blocked, deactivated and locked all look
     /// the same.

@@ -5,7 +5,6 @@ use super::login_guard::{AccountKey, InFlight, LockoutPolicy};
 use super::passwords::{check_history, must_change};
 use super::permission::Grants;
 use super::store::{SessionCutoffs, SessionRow, Store};
-use super::totp::TotpVault;
 use super::user::Password;
 use super::user::{CustomerId, UserId};
 use super::users::PasswordWork;
@@ -115,8 +114,7 @@ pub struct LoginInputs<'a> {
     pub verify: &'a dyn Fn(Option<&str>) -> bool,
     /// SessionLogin `totp_code`: required when the user has TOTP on.
     pub totp_code: Option<&'a str>,
-    pub totp: &'a dyn TotpVault,
-    /// SessionLogin `new_password` (policy-checked at the edge), with the hasher and the rules.
+    /// SessionLogin `new_password` (policy-checked at the edge), with the hasher, the rules and the TOTP vault.
     pub new_password: Option<&'a Password>,
     pub password_work: &'a PasswordWork<'a>,
     pub lockout: LockoutPolicy,
@@ -217,7 +215,7 @@ pub fn login(
             let Some(code) = inputs.totp_code else {
                 return fail(store, Some(user.id), audit);
             };
-            match inputs.totp.accepted_step(&user, &state.sealed, code, inputs.now, state.last_step)? {
+            match inputs.password_work.totp.accepted_step(&user, &state.sealed, code, inputs.now, state.last_step)? {
                 Some(step) => Some(step),
                 None => return fail(store, Some(user.id), audit),
             }

@@ -50,6 +50,8 @@ pub enum Change {
         unlock: bool,
         /// A new TOTP key, sealed for the user (its replay mark is reset with it).
         totp_key: Option<SealedTotp>,
+        /// Appended to the audit record's info (`organization: A -> B` for a move between organizations).
+        detail: Option<String>,
     },
     Delete,
 }
@@ -130,6 +132,8 @@ pub trait Store: Send + Sync {
 
     fn user_by_name(&self, customer: CustomerId, name: &UserName) -> Result<Option<User>, DomainError>;
     fn user_by_id(&self, customer: CustomerId, id: UserId) -> Result<Option<User>, DomainError>;
+    /// By the opaque `uid` (exact match).
+    fn user_by_uid(&self, customer: CustomerId, uid: &str) -> Result<Option<User>, DomainError>;
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError>;
     /// The user's last `count` password hashes, the current one first, then the ones it replaced, newest first.
     fn password_history(&self, id: UserId, count: usize) -> Result<Vec<String>, DomainError>;
@@ -160,6 +164,10 @@ pub trait Store: Send + Sync {
     fn touch_session(&self, id: SessionId, now: Timestamp) -> Result<(), DomainError>;
     fn delete_session(&self, id: SessionId) -> Result<(), DomainError>;
     fn logout(&self, id: SessionId, audit: &AuditEntry) -> Result<(), DomainError>;
+    /// Deletes up to `limit` sessions ended by each deadline (the periodic purge); returns how many went.
+    fn purge_expired_sessions(&self, cutoffs: SessionCutoffs, limit: u32) -> Result<usize, DomainError>;
+    /// Sessions ended by neither deadline (a count for `/metrics`).
+    fn live_sessions(&self, cutoffs: SessionCutoffs) -> Result<u64, DomainError>;
 
     /// Stores a new DDNS update user (its id is assigned here) with its audit record. TARGET_EXISTS when any user of
     /// the customer, ordinary or DDNS, has the name (ignoring case).

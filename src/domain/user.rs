@@ -56,6 +56,12 @@ impl ProfileField {
         self as usize
     }
 
+    /// Whether a user may change it on its own record without UserUpdate (UpdateCurrentUser): contact and name
+    /// fields, not the organization (an administrator's move) nor the administrators' notes.
+    pub fn self_service(self) -> bool {
+        !matches!(self, ProfileField::Organization | ProfileField::Notes)
+    }
+
     /// Validates a non-empty value for this field.
     pub fn parse(self, value: &str) -> Result<Text, DomainError> {
         let name = self.name();
@@ -199,6 +205,10 @@ pub struct UserPatch {
     pub password: Option<Password>,
     pub blocked: Option<bool>,
     pub require_pw_change: Option<bool>,
+    /// Owners only: legal hold (no deactivation or deletion), the login lock, the password's expiry.
+    pub hold: Option<bool>,
+    pub locked: Option<bool>,
+    pub password_expiry: Option<Patch<Timestamp>>,
     pub profile: Vec<(ProfileField, Patch<Text>)>,
     /// `is_totp_enabled`, `totp_label`, `totp_key` (UpdateUser's last elements).
     pub totp: super::totp::TotpPatch,
@@ -211,6 +221,51 @@ pub struct UserPatch {
 impl UserPatch {
     pub fn touches_access(&self) -> bool {
         self.groups.is_some() || self.permissions.is_some() || self.zones.is_some() || self.forbids.is_some()
+    }
+
+    /// The owner-only fields the patch sets, by request element name.
+    pub fn owner_fields(&self) -> impl Iterator<Item = &'static str> {
+        [
+            ("hold", self.hold.is_some()),
+            ("locked", self.locked.is_some()),
+            ("password_expiry", self.password_expiry.is_some()),
+            ("require_pw_change", self.require_pw_change.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+    }
+
+    /// The first field a user may not change on its own record (UpdateCurrentUser), by request element name.
+    pub fn first_admin_field(&self) -> Option<&'static str> {
+        let lists = [
+            ("password", self.password.is_some()),
+            ("status", self.blocked.is_some()),
+            ("permission", self.permissions.is_some()),
+            ("group_name", self.groups.is_some()),
+            ("zone", self.zones.is_some()),
+            ("forbid", self.forbids.is_some()),
+        ];
+        let profile = self.profile.iter().map(|(f, _)| *f).find(|f| !f.self_service()).map(ProfileField::name);
+        lists.into_iter().find_map(|(name, set)| set.then_some(name)).or(profile).or_else(|| self.owner_fields().next())
+    }
+}
+
+/// The one key a lookup names a user by: its name, its numeric id, or its opaque uid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserKey {
+    Name(UserName),
+    Id(UserId),
+    Uid(String),
+}
+
+impl UserKey {
+    /// The request element that carried the key (NOT_FOUND names it).
+    pub fn field(&self) -> &'static str {
+        match self {
+            UserKey::Name(_) => "user_name",
+            UserKey::Id(_) => "user_id",
+            UserKey::Uid(_) => "uid",
+        }
     }
 }
 

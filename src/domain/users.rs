@@ -9,7 +9,7 @@ use super::permission::{Authorized, Grants, Group, Permission, PermissionReport,
 use super::session::Caller;
 use super::store::{Change, CustomerFacts, LoginRecord, NewUserRecord, Revoke, Search, Store};
 use super::totp::TotpVault;
-use super::user::{Access, NewUser, Password, Patch, User, UserId, UserPatch};
+use super::user::{Access, NewUser, Password, Patch, User, UserId, UserKey, UserPatch};
 use super::values::{Timestamp, UserName};
 
 /// Settings the rules need.
@@ -28,6 +28,8 @@ pub struct PasswordWork<'a> {
     pub hash: &'a Hasher<'a>,
     pub verifies: &'a dyn Fn(&str, &str) -> bool,
     pub rules: PasswordRules,
+    /// Seals TOTP keys (UpdateUser and UpdateCurrentUser set them with the other credentials).
+    pub totp: &'a dyn TotpVault,
 }
 
 impl PasswordWork<'_> {
@@ -132,8 +134,19 @@ pub fn create(
     store.insert_user(&record, audit)
 }
 
-pub fn get(store: &dyn Store, by: &Authorized<'_, gate::UserGet>, name: &UserName) -> Result<User, DomainError> {
-    store.user_by_name(by.caller().customer, name)?.ok_or_else(|| DomainError::not_found("user_name"))
+pub fn get(store: &dyn Store, by: &Authorized<'_, gate::UserGet>, key: &UserKey) -> Result<User, DomainError> {
+    let customer = by.caller().customer;
+    let found = match key {
+        UserKey::Name(name) => store.user_by_name(customer, name)?,
+        UserKey::Id(id) => store.user_by_id(customer, *id)?,
+        UserKey::Uid(uid) => store.user_by_uid(customer, uid)?,
+    };
+    found.ok_or_else(|| DomainError::not_found(key.field()))
+}
+
+/// GetCurrentUser: the caller's own record; any live session may read it.
+pub fn current(store: &dyn Store, caller: &Caller) -> Result<User, DomainError> {
+    store.user_by_id(caller.customer, caller.user_id)?.ok_or_else(|| DomainError::not_found("user_name"))
 }
 
 pub fn list(
@@ -153,17 +166,23 @@ pub fn list(
     }
 }
 
-/// Runs `rule` on the target inside the store's write transaction; NOT_FOUND when it does not exist.
+/// Runs `rule` on the target inside the store's write transaction; NOT_FOUND when it does not exist. The caller's
+/// `expected` version is compared there, with the row the change would apply to, so that of two writers holding the
+/// same version exactly one succeeds (the other sees the version the first one wrote).
 fn modify(
     store: &dyn Store,
     caller: &Caller,
     target: &UserName,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
     rule: &mut dyn FnMut(&User, CustomerFacts) -> Result<Change, DomainError>,
 ) -> Result<User, DomainError> {
     store
         .modify_user(caller.customer, target, audit, &mut |user, facts| {
             check_manageable(caller, user)?;
+            if let Some(v) = expected.filter(|v| *v != user.version) {
+                return Err(DomainError::stale(v, user.version));
+            }
             rule(user, facts)
         })?
         .ok_or_else(|| DomainError::not_found("user_name"))
@@ -192,10 +211,11 @@ fn set_blocked(
     caller: &Caller,
     target: &UserName,
     blocked: bool,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let now = audit.at;
-    modify(store, caller, target, audit, &mut |user, facts| {
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
         if blocked {
             check_blockable(caller, user, facts)?;
         }
@@ -213,6 +233,7 @@ fn set_blocked(
             revoke,
             changed,
             unlock: !blocked,
+            detail: None,
             totp_key: None,
         })
     })
@@ -222,28 +243,31 @@ pub fn block(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserBlock>,
     target: &UserName,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
-    set_blocked(store, by.caller(), target, true, audit)
+    set_blocked(store, by.caller(), target, true, expected, audit)
 }
 
 pub fn unblock(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserUnblock>,
     target: &UserName,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
-    set_blocked(store, by.caller(), target, false, audit)
+    set_blocked(store, by.caller(), target, false, expected, audit)
 }
 
 pub fn delete(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserDelete>,
     target: &UserName,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
-    modify(store, caller, target, audit, &mut |user, facts| {
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
         if user.id == caller.user_id {
             return Err(DomainError::illegal("user_name", "you cannot delete yourself"));
         }
@@ -254,6 +278,101 @@ pub fn delete(
             return Err(DomainError::illegal("user_name", "the user is on hold"));
         }
         Ok(Change::Delete)
+    })
+}
+
+/// DeactivateUser: the lifecycle flag, independent of `blocked` (py42's deactivate). The user keeps its data and
+/// stays readable, cannot log in, and its sessions end. With `also_block` (which needs UserBlock) it is blocked in
+/// the same transaction. Deactivating a deactivated user changes nothing and is no error.
+pub fn deactivate(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserDelete>,
+    target: &UserName,
+    also_block: bool,
+    expected: Option<i64>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    if also_block {
+        authorize::<gate::UserBlock>(caller)?;
+    }
+    let now = audit.at;
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
+        if user.id == caller.user_id {
+            return Err(DomainError::illegal("user_name", "you cannot deactivate yourself"));
+        }
+        if is_last_owner(user, facts) {
+            return Err(DomainError::illegal("user_name", "the last owner cannot be deactivated"));
+        }
+        if user.hold {
+            return Err(DomainError::illegal("user_name", "the user is on hold"));
+        }
+        let mut changed = Vec::new();
+        if user.active {
+            changed.push("active");
+        }
+        if also_block && !user.blocked {
+            changed.push("status");
+        }
+        let next = if changed.is_empty() {
+            user.clone()
+        } else {
+            User { active: false, blocked: user.blocked || also_block, ..bumped(user, now) }
+        };
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke: Revoke::All,
+            changed,
+            unlock: false,
+            detail: None,
+            totp_key: None,
+        })
+    })
+}
+
+/// ReactivateUser: the user may log in again, unless it is blocked; with `also_unblock` (which needs UserUnblock)
+/// it is unblocked in the same transaction, which also lifts a login lockout as UnblockUser does.
+pub fn reactivate(
+    store: &dyn Store,
+    by: &Authorized<'_, gate::UserDelete>,
+    target: &UserName,
+    also_unblock: bool,
+    expected: Option<i64>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let caller = by.caller();
+    if also_unblock {
+        authorize::<gate::UserUnblock>(caller)?;
+    }
+    let now = audit.at;
+    modify(store, caller, target, expected, audit, &mut |user, _| {
+        let mut changed = Vec::new();
+        if !user.active {
+            changed.push("active");
+        }
+        if also_unblock && user.blocked {
+            changed.push("status");
+        }
+        if also_unblock && user.locked {
+            changed.push("locked");
+        }
+        let next = if changed.is_empty() {
+            user.clone()
+        } else {
+            let blocked = user.blocked && !also_unblock;
+            let locked = user.locked && !also_unblock;
+            User { active: true, blocked, locked, ..bumped(user, now) }
+        };
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: None,
+            revoke: Revoke::None,
+            changed,
+            unlock: also_unblock,
+            detail: None,
+            totp_key: None,
+        })
     })
 }
 
@@ -273,8 +392,8 @@ pub fn update(
     by: &Authorized<'_, gate::UserUpdate>,
     target: &UserName,
     patch: UserPatch,
+    expected: Option<i64>,
     work: &PasswordWork<'_>,
-    vault: &dyn TotpVault,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
@@ -285,6 +404,9 @@ pub fn update(
         Some(true) => authorize::<gate::UserBlock>(caller).map(|_| ())?,
         Some(false) => authorize::<gate::UserUnblock>(caller).map(|_| ())?,
         None => {}
+    }
+    if let Some(field) = patch.owner_fields().next().filter(|_| !caller.grants.is_owner()) {
+        return Err(DomainError::denied(field, "only an owner may set it"));
     }
     // Hash before the write transaction: Argon2 takes tens of milliseconds and must not hold the writer.
     let password_hash = match &patch.password {
@@ -297,21 +419,58 @@ pub fn update(
             Some(work.checked_hash(store, user.id, "password", p)?)
         }
     };
-    let now = audit.at;
-    modify(store, caller, target, audit, &mut |user, facts| {
-        check_totp_settable(caller, user, &patch)?;
+    patched(store, caller, target, &patch, password_hash, expected, work, audit)
+}
+
+/// UpdateCurrentUser: the caller edits its own contact and name fields, without UserUpdate. Renaming itself only
+/// when `allow_rename` (setting `allow_self_rename`); any other field is PERMISSION_DENIED naming it.
+pub fn update_self(
+    store: &dyn Store,
+    caller: &Caller,
+    patch: UserPatch,
+    allow_rename: bool,
+    expected: Option<i64>,
+    work: &PasswordWork<'_>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    if let Some(field) = patch.first_admin_field() {
+        return Err(DomainError::denied(field, "not a field you may change on your own record"));
+    }
+    if patch.new_user_name.is_some() && !allow_rename {
+        return Err(DomainError::denied("new_user_name", "renaming yourself is not allowed here"));
+    }
+    patched(store, caller, &caller.user_name, &patch, None, expected, work, audit)
+}
+
+/// Applies a checked patch inside the write transaction (UpdateUser, UpdateCurrentUser).
+#[allow(clippy::too_many_arguments)] // Each is one input of the rule; bundling them would only rename the list.
+fn patched(
+    store: &dyn Store,
+    caller: &Caller,
+    target: &UserName,
+    patch: &UserPatch,
+    password_hash: Option<String>,
+    expected: Option<i64>,
+    work: &PasswordWork<'_>,
+    audit: &mut AuditEntry,
+) -> Result<User, DomainError> {
+    let (now, rules, vault) = (audit.at, work.rules, work.totp);
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
+        check_totp_settable(caller, user, patch)?;
         let mut next = user.clone();
         let mut changed: Vec<&'static str> = Vec::new();
         let mut revoke = Revoke::None;
+        let mut unlock = false;
         if let Some(name) = patch.new_user_name.as_ref().filter(|n| n.as_str() != user.user_name.as_str()) {
             next.user_name = name.clone();
             changed.push("user_name");
         }
         if password_hash.is_some() {
             changed.push("password");
-            next.password_expiry = work.rules.expiry_from(now);
-            // Choosing one's own password is the change a must-change flag asks for.
-            if user.id == caller.user_id {
+            // A new password starts a new expiry period (an explicit `password_expiry` below overrides it), and
+            // choosing one's own is the change a must-change flag asks for.
+            next.password_expiry = rules.expiry_from(now);
+            if user.id == caller.user_id && patch.require_pw_change.is_none() {
                 next.require_pw_change = false;
             }
             revoke = if user.id == caller.user_id { Revoke::AllBut(caller.session) } else { Revoke::All };
@@ -326,14 +485,53 @@ pub fn update(
                 changed.push("status");
             }
             // status=active is an unblock: it lifts a login lockout too.
-            if !blocked && user.locked {
-                next.locked = false;
-                changed.push("locked");
+            if !blocked {
+                unlock = true;
+                if user.locked {
+                    next.locked = false;
+                    changed.push("locked");
+                }
             }
         }
-        if let Some(flag) = patch.require_pw_change.filter(|f| *f != user.require_pw_change) {
+        if let Some(locked) = patch.locked {
+            if locked && user.id == caller.user_id {
+                return Err(DomainError::illegal("locked", "you cannot lock yourself"));
+            }
+            if locked && is_last_owner(user, facts) {
+                return Err(DomainError::illegal("locked", "the last owner cannot be locked"));
+            }
+            if locked {
+                revoke = Revoke::All;
+            } else {
+                // As UnblockUser and `usergate admin unlock`: the failed logins behind a lock are forgotten too.
+                unlock = true;
+            }
+            if locked != next.locked {
+                next.locked = locked;
+                if !changed.contains(&"locked") {
+                    changed.push("locked");
+                }
+            }
+        }
+        if let Some(hold) = patch.hold.filter(|h| *h != user.hold) {
+            next.hold = hold;
+            changed.push("hold");
+        }
+        if let Some(flag) = patch.require_pw_change {
             next.require_pw_change = flag;
-            changed.push("require_pw_change");
+            if flag != user.require_pw_change {
+                changed.push("require_pw_change");
+            }
+        }
+        if let Some(expiry) = &patch.password_expiry {
+            let v = match expiry {
+                Patch::Clear => None,
+                Patch::Set(t) => Some(*t),
+            };
+            next.password_expiry = v;
+            if v != user.password_expiry {
+                changed.push("password_expiry");
+            }
         }
         for (field, value) in &patch.profile {
             let v = match value {
@@ -381,14 +579,27 @@ pub fn update(
         changed.extend(totp.changed);
         // Sealed here, inside the transaction, because the seal is bound to the stored user's uid.
         let totp_key = totp.new_key.map(|k| vault.seal(user, k)).transpose()?;
+        let detail = changed.contains(&"organization").then(|| organization_move(user, &next));
         if !changed.is_empty() {
             next.version += 1;
             next.updated_at = now;
         }
-        let unlock = patch.blocked == Some(false);
-        let password_hash = password_hash.clone();
-        Ok(Change::Update { user: Box::new(next), password_hash, revoke, changed, unlock, totp_key })
+        Ok(Change::Update {
+            user: Box::new(next),
+            password_hash: password_hash.clone(),
+            revoke,
+            changed,
+            unlock,
+            detail,
+            totp_key,
+        })
     })
+}
+
+/// A move to another organization (py42's change_org_assignment), as the audit record names it.
+fn organization_move(before: &User, after: &User) -> String {
+    let org = |u: &User| u.profile.get(super::user::ProfileField::Organization).map_or("", |t| t.as_str()).to_owned();
+    format!("organization: {} -> {}", org(before), org(after))
 }
 
 /// How UpdateUserPassword checks the old password: like a login, behind the account's lockout (its delay honoured,
@@ -461,7 +672,7 @@ pub fn change_own_password(
     let unlock = old.is_some();
     let password_hash = work.checked_hash(store, caller.user_id, "password", new_password)?;
     let now = audit.at;
-    modify(store, caller, &caller.user_name, audit, &mut |user, _| {
+    modify(store, caller, &caller.user_name, None, audit, &mut |user, _| {
         let next = User { require_pw_change: false, password_expiry: work.rules.expiry_from(now), ..bumped(user, now) };
         Ok(Change::Update {
             user: Box::new(next),
@@ -469,6 +680,7 @@ pub fn change_own_password(
             revoke: Revoke::AllBut(caller.session),
             changed: vec!["password"],
             unlock,
+            detail: None,
             totp_key: None,
         })
     })
@@ -482,11 +694,12 @@ pub fn edit_access(
     target: &UserName,
     edit: ListEdit,
     items: &AccessItems,
+    expected: Option<i64>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
     let now = audit.at;
-    modify(store, caller, target, audit, &mut |user, facts| {
+    modify(store, caller, target, expected, audit, &mut |user, facts| {
         let mut access = user.access.edited(edit, items)?;
         access.groups = normalize_groups(&access.groups);
         let added_groups: Vec<Group> =
@@ -511,6 +724,7 @@ pub fn edit_access(
                 revoke: Revoke::None,
                 changed: vec![],
                 unlock: false,
+                detail: None,
                 totp_key: None,
             });
         }
@@ -521,6 +735,7 @@ pub fn edit_access(
             revoke: Revoke::None,
             changed: vec![items.field()],
             unlock: false,
+            detail: None,
             totp_key: None,
         })
     })

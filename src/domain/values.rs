@@ -175,6 +175,13 @@ impl Timestamp {
     pub fn plus_secs(self, secs: u64) -> Self {
         Timestamp(self.0.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)))
     }
+    /// An xsd:dateTime in UTC (`Z`, as every timestamp on the wire; fractions of a second dropped).
+    pub fn parse(field: &str, s: &str) -> Result<Self, DomainError> {
+        let bad = || DomainError::invalid(field, "an xsd:dateTime such as 2027-01-31T00:00:00Z expected");
+        let t = humantime::parse_rfc3339_weak(s.trim()).map_err(|_| bad())?;
+        let secs = t.duration_since(UNIX_EPOCH).map_err(|_| bad())?.as_secs();
+        Ok(Timestamp(i64::try_from(secs).map_err(|_| bad())?))
+    }
     /// `2026-11-23T06:52:28Z`.
     pub fn to_rfc3339(self) -> String {
         let t = UNIX_EPOCH + Duration::from_secs(u64::try_from(self.0).unwrap_or(0));
@@ -232,5 +239,8 @@ mod tests {
         assert!(!Zone::parse("example.org", Some("N")).unwrap().recurse);
         assert!(Zone::parse("example.org", Some("maybe")).is_err());
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp::parse("t", "2027-01-31T00:00:00Z").unwrap().to_rfc3339(), "2027-01-31T00:00:00Z");
+        assert!(Timestamp::parse("t", "next tuesday").is_err());
+        assert!(Timestamp::parse("t", "1969-01-01T00:00:00Z").is_err());
     }
 }

@@ -9,14 +9,18 @@ use crate::messages::common::{Frame, Msg, write_response};
 use crate::messages::profile::{self, Profile};
 use crate::messages::reader::DecodeError;
 use crate::messages::{self, Operation, write_data};
+use crate::metrics::Outcome;
 use crate::ops::{self, Ctx};
 use crate::soap::{Fault, FaultCode, Version, envelope};
 
-/// A finished answer: HTTP status, content type and body.
+/// A finished answer: HTTP status, content type and body; and, for `/metrics`, the operation it answered (`None`:
+/// the request never reached one) and how it ended.
 pub struct Answer {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
+    pub operation: Option<Operation>,
+    pub outcome: Outcome,
 }
 
 /// The charset a request body is in (design.md section 6: UTF-8 or UTF-16, from Content-Type or BOM).
@@ -59,7 +63,8 @@ fn fault_answer(mut fault: Fault, job: JobId) -> Answer {
     fault.job_id = Some(job.0);
     let mut body = String::with_capacity(768);
     fault.write(&mut body);
-    Answer { status: fault.http_status(), content_type: fault.version.content_type(), body }
+    let outcome = if fault.code == FaultCode::Server { Outcome::ServerError } else { Outcome::CallerError };
+    Answer { status: fault.http_status(), content_type: fault.version.content_type(), body, operation: None, outcome }
 }
 
 /// A domain or field failure, as a fault or (with fault_incompat=1) a `status=failure` response, in the profile's
@@ -71,13 +76,14 @@ fn failure_answer(
     err: &DomainError,
     job: JobId,
 ) -> Answer {
+    let outcome = if err.code.is_caller_error() { Outcome::CallerError } else { Outcome::ServerError };
     if fault_incompat {
         let mut body = String::with_capacity(768);
         let msgs = [Msg::error(err)];
         let (ns, response_element) = (profile.namespace(), profile.response_element(op));
         let frame = Frame { version, response_element: &response_element, ns: &ns, job_id: job.0, success: false };
         write_response(&mut body, frame, &msgs, |out| messages::write_failure_data(out, profile, op));
-        return Answer { status: 200, content_type: version.content_type(), body };
+        return Answer { status: 200, content_type: version.content_type(), body, operation: Some(op), outcome };
     }
     let code = if err.code.is_caller_error() { FaultCode::Client } else { FaultCode::Server };
     let fault = Fault {
@@ -90,7 +96,7 @@ fn failure_answer(
         detail_ns: profile.namespace(),
         not_understood: Box::default(),
     };
-    fault_answer(fault, job)
+    Answer { operation: Some(op), ..fault_answer(fault, job) }
 }
 
 async fn job_id(app: &Arc<App>) -> JobId {
@@ -247,7 +253,8 @@ fn answer_for(
             let frame = Frame { version, response_element: &response_element, ns: &ns, job_id: job.0, success };
             let msgs: Vec<Msg> = std::iter::once(msg).chain(reply.warning.map(Msg::warn)).collect();
             write_response(&mut body, frame, &msgs, |out| write_data(out, &reply.data, profile));
-            Answer { status: 200, content_type: version.content_type(), body }
+            let (operation, outcome) = (Some(op), Outcome::Success);
+            Answer { status: 200, content_type: version.content_type(), body, operation, outcome }
         }
         Err(err) => failure_answer((profile, op), version, fault_incompat, &err, job),
     }

@@ -1,11 +1,12 @@
 //! The HTTP server: accept loop with a connection cap, hyper with header/body timeouts and size limits,
-//! graceful shutdown, and the routes (SOAP, WSDL, health).
+//! graceful shutdown, and the routes (SOAP, WSDL, health, readiness, metrics).
 
 pub mod endpoint;
 mod routes;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -26,6 +27,8 @@ pub struct HttpLimits {
     pub max_header_bytes: usize,
     pub header_timeout: Duration,
     pub body_timeout: Duration,
+    /// How long shutdown waits for in-flight requests before closing their connections.
+    pub shutdown_grace: Duration,
 }
 
 /// Everything the routes need, shared by all connections.
@@ -36,7 +39,14 @@ pub struct Server {
     pub wsdl: String,
     /// The DynECT 3.x WSDL (`/wsdl/dynect.wsdl`), likewise.
     pub dynect_wsdl: String,
+    /// Set when shutdown begins: `/readyz` says 503 and every answer carries `Connection: close`.
+    pub draining: AtomicBool,
 }
+
+/// After the signal, connections that are between requests get this long to send one more (answered with
+/// `Connection: close`) before they are closed: closing an idle keep-alive connection races with a request the
+/// client may be sending, which would then be lost with a reset.
+const IDLE_LINGER: Duration = Duration::from_secs(2);
 
 /// The native WSDL as written, served with its soap:address (1.1 and 1.2 ports) rewritten.
 pub const NATIVE_WSDL: &str = include_str!("../../wsdl/usergate.wsdl");
@@ -53,10 +63,15 @@ pub fn dynect_wsdl_for(endpoint_url: &str) -> String {
     DYNECT_WSDL.replacen(WSDL_ADDRESS, endpoint_url, 1)
 }
 
-/// Serves until `shutdown` resolves, then drains in-flight requests (at most 10 s).
+/// Serves until `shutdown` resolves, then drains: stops accepting; answers from then on say `Connection: close`;
+/// connections between requests get `IDLE_LINGER` to send one more; then idle ones are closed and busy ones finish
+/// their request, until `shutdown_grace` after the signal, when whatever is left is closed.
 pub async fn serve(server: Arc<Server>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(server.limits.max_connections));
+    let max = server.limits.max_connections;
+    let slots = Arc::new(Semaphore::new(max));
+    // Flipped once the grace period is over: every connection still open is dropped (closed) at once.
+    let (hard_stop, hard_stopped) = tokio::sync::watch::channel(false);
     let mut http = http1::Builder::new();
     // Without a timer hyper's header_read_timeout does nothing (the slowloris defence).
     http.timer(TokioTimer::new())
@@ -86,14 +101,33 @@ pub async fn serve(server: Arc<Server>, listener: TcpListener, shutdown: impl Fu
         let srv = Arc::clone(&server);
         let svc = service_fn(move |req| routes::route(Arc::clone(&srv), peer, req));
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+        let mut hard = hard_stopped.clone();
         tokio::spawn(async move {
-            let _ = conn.await;
+            tokio::select! {
+                _ = conn => {}
+                _ = hard.wait_for(|stop| *stop) => {}
+            }
             drop(permit);
         });
     }
     drop(listener);
+    server.draining.store(true, Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + server.limits.shutdown_grace;
+    let all_closed = || slots.available_permits() == max;
+    // The linger: busy connections close after their next answer (it says `Connection: close`).
+    let linger_end = tokio::time::Instant::now() + IDLE_LINGER.min(server.limits.shutdown_grace);
+    while !all_closed() && tokio::time::Instant::now() < linger_end {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     tokio::select! {
         _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!("shutdown: gave up waiting for connections"),
+        _ = tokio::time::sleep_until(deadline) => {
+            tracing::warn!("shutdown: grace period over, closing the remaining connections");
+        }
+    }
+    let _ = hard_stop.send(true);
+    // Dropping a connection's future closes its socket; wait until every connection task has done so.
+    while !all_closed() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

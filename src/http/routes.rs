@@ -1,13 +1,15 @@
 //! Routes: POST SOAP on `/SOAP/`, `/SOAP` and `/`; the WSDLs at `?wsdl`, `/wsdl/usergate.wsdl` and
-//! `/wsdl/dynect.wsdl`; `/healthz`.
+//! `/wsdl/dynect.wsdl`; `/healthz` (alive), `/readyz` (the database answers, not shutting down), `/metrics`.
 //! Body size and time limits are applied here, before any XML is read.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -82,15 +84,29 @@ fn answer(a: Answer, request_id: &str) -> Reply {
     r
 }
 
+/// Counts a request in flight for as long as it lives (also when hyper drops it half-way).
+struct InFlight<'a>(&'a prometheus_client::metrics::gauge::Gauge);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 pub async fn route(server: Arc<Server>, peer: SocketAddr, req: Request<Incoming>) -> Result<Reply, Infallible> {
+    let metrics = &server.app.metrics;
+    metrics.in_flight.inc();
+    let _in_flight = InFlight(&metrics.in_flight);
     let path = req.uri().path();
     let query = req.uri().query().unwrap_or("");
     let wants_wsdl = query.eq_ignore_ascii_case("wsdl");
-    let reply = match (req.method(), path) {
+    let mut reply = match (req.method(), path) {
         (&Method::GET, p) if is_soap_path(p) && wants_wsdl => wsdl(&server.wsdl),
         (&Method::GET, "/wsdl/usergate.wsdl") => wsdl(&server.wsdl),
         (&Method::GET, "/wsdl/dynect.wsdl") => wsdl(&server.dynect_wsdl),
         (&Method::GET, "/healthz") => plain(StatusCode::OK, "ok\n"),
+        (&Method::GET, "/readyz") => ready(&server).await,
+        (&Method::GET, "/metrics") => metrics_text(&server).await,
         (&Method::POST, p) if is_soap_path(p) => soap(&server, peer, req).await,
         (_, p) if is_soap_path(p) => {
             let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "POST a SOAP envelope, or GET ?wsdl\n");
@@ -99,7 +115,53 @@ pub async fn route(server: Arc<Server>, peer: SocketAddr, req: Request<Incoming>
         }
         _ => plain(StatusCode::NOT_FOUND, "not found\n"),
     };
+    if server.draining.load(Ordering::Relaxed) {
+        // Shutting down: the client learns it before sending another request on this connection (hyper closes it
+        // after this answer).
+        reply.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
     Ok(reply)
+}
+
+/// 200 when the database answers a read and the server is not shutting down; else 503 (a load balancer then
+/// sends traffic elsewhere).
+async fn ready(server: &Server) -> Reply {
+    if server.draining.load(Ordering::Relaxed) {
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
+    }
+    let app = Arc::clone(&server.app);
+    let read = tokio::task::spawn_blocking(move || app.store.customer_count());
+    match tokio::time::timeout(READY_TIMEOUT, read).await {
+        Ok(Ok(Ok(_))) => plain(StatusCode::OK, "ready\n"),
+        _ => plain(StatusCode::SERVICE_UNAVAILABLE, "database not answering\n"),
+    }
+}
+
+/// A readiness read slower than this counts as not answering.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `/metrics`: the scrape-time gauges (live sessions: one count query) are read on the blocking pool.
+async fn metrics_text(server: &Server) -> Reply {
+    let app = Arc::clone(&server.app);
+    let text = tokio::task::spawn_blocking(move || {
+        let cutoffs = app.policy.session.cutoffs(app.clock.now());
+        if let Ok(n) = app.store.live_sessions(cutoffs) {
+            app.metrics.sessions_alive.set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        app.metrics.encode()
+    })
+    .await;
+    match text {
+        Ok(text) => {
+            let mut r = Response::new(Full::new(Bytes::from(text)));
+            r.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+            );
+            r
+        }
+        Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "metrics unavailable\n"),
+    }
 }
 
 fn wsdl(text: &str) -> Reply {
@@ -109,6 +171,7 @@ fn wsdl(text: &str) -> Reply {
 }
 
 async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Reply {
+    let started = Instant::now();
     let limit = server.limits.body_limit;
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
@@ -141,6 +204,7 @@ async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Repl
     let transport =
         Transport { charset, media, soap_action: soap_action.as_deref(), action_param: action_param.as_deref() };
     let a = handle(&server.app, &bytes, &transport, meta).await;
+    server.app.metrics.observe(a.operation, a.outcome, started.elapsed());
     // An access log at debug level: at info it would cost more than the request at full load.
     tracing::debug!(status = a.status, request_id = %request_id, peer = %peer, bytes = bytes.len(), "soap request");
     answer(a, &request_id)

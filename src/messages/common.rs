@@ -92,6 +92,24 @@ pub fn profile_patch(f: &Fields, phone_required: bool) -> Result<Vec<(ProfileFie
     Ok(out)
 }
 
+/// `expected_version` (xsd:long), the optimistic-concurrency check of every state-changing user request: absent or
+/// empty = no check.
+pub fn expected_version(f: &Fields) -> Result<Option<i64>, DomainError> {
+    match f.text("expected_version").map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| DomainError::invalid("expected_version", "an integer expected")),
+    }
+}
+
+/// A boolean element: `true/false`, `1/0`, `Y/N` in any case (design.md: values on the wire).
+pub fn flag(name: &str, v: &str) -> Result<bool, DomainError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "y" | "true" | "1" => Ok(true),
+        "n" | "false" | "0" => Ok(false),
+        _ => Err(DomainError::invalid(name, "Y or N expected")),
+    }
+}
+
 /// One message in a response.
 #[derive(Debug, Clone)]
 pub struct Msg {

@@ -6,6 +6,7 @@ pub mod common;
 pub mod create_user;
 pub mod get_job;
 pub mod get_users;
+pub mod lifecycle;
 pub mod profile;
 pub mod reader;
 pub mod session_login;
@@ -19,7 +20,7 @@ pub mod user_permissions;
 
 use crate::domain::ddns::{DdnsAnswer, DdnsEdit, DdnsPassword, DdnsUser, Nickname};
 use crate::domain::permission::{Permission, PermissionReport};
-use crate::domain::user::{InputRules, NewUser, Password, UserPatch};
+use crate::domain::user::{InputRules, NewUser, Password, UserKey, UserPatch};
 use crate::domain::values::{CustomerName, UserName};
 use crate::soap::xml::{Elem, XmlReader};
 use profile::Profile;
@@ -80,6 +81,10 @@ operations!(
     UpdateUpdateUser,
     GetUpdateUserPassword,
     DeleteOneUpdateUser,
+    DeactivateUser,
+    ReactivateUser,
+    GetCurrentUser,
+    UpdateCurrentUser,
 );
 
 impl Operation {
@@ -98,9 +103,8 @@ impl Operation {
             Operation::SessionLogin => session_login::FIELDS,
             Operation::SessionLogout | Operation::SessionIsAlive | Operation::SessionKeepAlive => session_token::FIELDS,
             Operation::CreateUser => create_user::FIELDS,
-            Operation::GetUser | Operation::BlockUser | Operation::UnblockUser | Operation::DeleteUser => {
-                by_user_name::FIELDS
-            }
+            Operation::GetUser => by_user_name::GET_FIELDS,
+            Operation::BlockUser | Operation::UnblockUser | Operation::DeleteUser => by_user_name::VERSIONED_FIELDS,
             Operation::GetUsers => get_users::FIELDS,
             Operation::UpdateUser => update_user::FIELDS,
             Operation::UpdateUserPassword => update_user_password::FIELDS,
@@ -123,6 +127,10 @@ impl Operation {
             Operation::GetUpdateUsers => session_token::FIELDS,
             Operation::UpdateUpdateUser => update_users::UPDATE_FIELDS,
             Operation::GetUpdateUserPassword | Operation::DeleteOneUpdateUser => by_user_name::FIELDS,
+            Operation::DeactivateUser => lifecycle::DEACTIVATE_FIELDS,
+            Operation::ReactivateUser => lifecycle::REACTIVATE_FIELDS,
+            Operation::GetCurrentUser => session_token::FIELDS,
+            Operation::UpdateCurrentUser => update_user::CURRENT_FIELDS,
         }
     }
 }
@@ -130,56 +138,18 @@ impl Operation {
 /// A decoded request: domain values, validated at the edge.
 #[derive(Debug)]
 pub enum Request {
-    SessionLogin {
-        customer: CustomerName,
-        user_name: UserName,
-        password: String,
-        new_password: Option<Password>,
-        totp_code: Option<String>,
-    },
-    SessionLogout {
-        token: String,
-    },
-    SessionIsAlive {
-        token: String,
-    },
-    SessionKeepAlive {
-        token: String,
-    },
-    CreateUser {
-        token: String,
-        user: Box<NewUser>,
-    },
-    GetUser {
-        token: String,
-        user_name: UserName,
-    },
-    GetUsers {
-        token: String,
-        search: Option<String>,
-    },
-    UpdateUser {
-        token: String,
-        user_name: UserName,
-        patch: Box<UserPatch>,
-    },
-    BlockUser {
-        token: String,
-        user_name: UserName,
-    },
-    UnblockUser {
-        token: String,
-        user_name: UserName,
-    },
-    DeleteUser {
-        token: String,
-        user_name: UserName,
-    },
-    UpdateUserPassword {
-        token: String,
-        old_password: Option<String>,
-        password: Password,
-    },
+    SessionLogin { customer: CustomerName, user_name: UserName, password: String, extras: session_login::Extras },
+    SessionLogout { token: String },
+    SessionIsAlive { token: String },
+    SessionKeepAlive { token: String },
+    CreateUser { token: String, user: Box<NewUser> },
+    GetUser { token: String, key: UserKey },
+    GetUsers { token: String, search: Option<String> },
+    UpdateUser { token: String, user_name: UserName, patch: Box<UserPatch>, expected_version: Option<i64> },
+    BlockUser { token: String, user_name: UserName, expected_version: Option<i64> },
+    UnblockUser { token: String, user_name: UserName, expected_version: Option<i64> },
+    DeleteUser { token: String, user_name: UserName, expected_version: Option<i64> },
+    UpdateUserPassword { token: String, old_password: Option<String>, password: Password },
     AddUserGroups(AccessRequest),
     SetUserGroups(AccessRequest),
     RemoveUserGroups(AccessRequest),
@@ -192,40 +162,18 @@ pub enum Request {
     AddUserForbids(AccessRequest),
     SetUserForbids(AccessRequest),
     RemoveUserForbids(AccessRequest),
-    GetUserPermissions {
-        token: String,
-        user_name: Option<UserName>,
-    },
-    CheckPermissions {
-        token: String,
-        permissions: Vec<Permission>,
-        zone_name: Option<String>,
-    },
-    GetJob {
-        token: String,
-        job: crate::domain::audit::JobId,
-    },
-    CreateUpdateUser {
-        token: String,
-        nickname: Option<Nickname>,
-        password: Option<DdnsPassword>,
-    },
-    GetUpdateUsers {
-        token: String,
-    },
-    UpdateUpdateUser {
-        token: String,
-        user_name: UserName,
-        edit: DdnsEdit,
-    },
-    GetUpdateUserPassword {
-        token: String,
-        user_name: UserName,
-    },
-    DeleteOneUpdateUser {
-        token: String,
-        user_name: UserName,
-    },
+    GetUserPermissions { token: String, user_name: Option<UserName> },
+    CheckPermissions { token: String, permissions: Vec<Permission>, zone_name: Option<String> },
+    GetJob { token: String, job: crate::domain::audit::JobId },
+    CreateUpdateUser { token: String, nickname: Option<Nickname>, password: Option<DdnsPassword> },
+    GetUpdateUsers { token: String },
+    UpdateUpdateUser { token: String, user_name: UserName, edit: DdnsEdit },
+    GetUpdateUserPassword { token: String, user_name: UserName },
+    DeleteOneUpdateUser { token: String, user_name: UserName },
+    DeactivateUser { token: String, user_name: UserName, block_user: bool, expected_version: Option<i64> },
+    ReactivateUser { token: String, user_name: UserName, unblock_user: bool, expected_version: Option<i64> },
+    GetCurrentUser { token: String },
+    UpdateCurrentUser { token: String, patch: Box<UserPatch>, expected_version: Option<i64> },
 }
 
 impl Request {
@@ -263,20 +211,15 @@ pub fn decode(
         Operation::SessionIsAlive => session_token::token(&fields).map(|token| Request::SessionIsAlive { token }),
         Operation::SessionKeepAlive => session_token::token(&fields).map(|token| Request::SessionKeepAlive { token }),
         Operation::CreateUser => create_user::decode(&fields, rules, names),
-        Operation::GetUser => {
-            by_user_name::decode(&fields).map(|(token, user_name)| Request::GetUser { token, user_name })
-        }
-        Operation::BlockUser => {
-            by_user_name::decode(&fields).map(|(token, user_name)| Request::BlockUser { token, user_name })
-        }
-        Operation::UnblockUser => {
-            by_user_name::decode(&fields).map(|(token, user_name)| Request::UnblockUser { token, user_name })
-        }
+        Operation::GetUser => by_user_name::decode_get(&fields).map(|(token, key)| Request::GetUser { token, key }),
+        Operation::BlockUser => by_user_name::decode_versioned(&fields)
+            .map(|(token, user_name, expected_version)| Request::BlockUser { token, user_name, expected_version }),
+        Operation::UnblockUser => by_user_name::decode_versioned(&fields)
+            .map(|(token, user_name, expected_version)| Request::UnblockUser { token, user_name, expected_version }),
         Operation::GetUsers => get_users::decode(&fields),
         Operation::UpdateUser => update_user::decode(&fields, rules, names),
-        Operation::DeleteUser => {
-            by_user_name::decode(&fields).map(|(token, user_name)| Request::DeleteUser { token, user_name })
-        }
+        Operation::DeleteUser => by_user_name::decode_versioned(&fields)
+            .map(|(token, user_name, expected_version)| Request::DeleteUser { token, user_name, expected_version }),
         Operation::UpdateUserPassword => update_user_password::decode(&fields, rules),
         Operation::AddUserGroups
         | Operation::SetUserGroups
@@ -302,6 +245,10 @@ pub fn decode(
         Operation::DeleteOneUpdateUser => {
             by_user_name::decode(&fields).map(|(token, user_name)| Request::DeleteOneUpdateUser { token, user_name })
         }
+        Operation::DeactivateUser => lifecycle::decode_deactivate(&fields),
+        Operation::ReactivateUser => lifecycle::decode_reactivate(&fields),
+        Operation::GetCurrentUser => session_token::token(&fields).map(|token| Request::GetCurrentUser { token }),
+        Operation::UpdateCurrentUser => update_user::decode_current(&fields, rules, names),
     };
     typed
         .map(|request| Decoded { request, fault_incompat })

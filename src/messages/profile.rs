@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::reader::{FAULT_INCOMPAT, Field, Kind, Spelling, TOKEN, many, one, opt};
-use super::{Operation, create_user, get_users, session_login, session_token};
+use super::{Operation, by_user_name, create_user, get_users, session_login, session_token, user_access};
 use crate::soap::Fault;
 use crate::soap::xml::{DynectVersion, Elem, NATIVE_NS, Ns};
 
@@ -101,6 +101,11 @@ fn dynect_name(op: Operation, generation: Generation) -> Option<&'static str> {
         | Operation::UpdateUpdateUser
         | Operation::GetUpdateUserPassword
         | Operation::DeleteOneUpdateUser => return None,
+        // The lifecycle and self-service operations are ours: Dyn had none of them.
+        Operation::DeactivateUser
+        | Operation::ReactivateUser
+        | Operation::GetCurrentUser
+        | Operation::UpdateCurrentUser => return None,
     })
 }
 
@@ -189,7 +194,14 @@ impl Profile {
             (Some(Generation::Two), Operation::GetJob) => DYN2_GET_JOB,
             (Some(_), Operation::CreateUpdateUser) => DYN_CREATE_UPDATE_USER,
             (Some(_), Operation::UpdateUpdateUser) => DYN_UPDATE_UPDATE_USER,
-            (Some(_), _) => op.request_fields(),
+            // Dyn's requests name the user and nothing else: no `user_id`/`uid` lookup, no `expected_version`.
+            (Some(_), Operation::GetUser | Operation::BlockUser | Operation::UnblockUser | Operation::DeleteUser) => {
+                by_user_name::FIELDS
+            }
+            (Some(_), _) => match user_access::shape(op) {
+                Some((_, list)) => list.dynect_fields(),
+                None => op.request_fields(),
+            },
         }
     }
 

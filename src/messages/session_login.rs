@@ -13,6 +13,13 @@ pub const FIELDS: &[Field] =
 /// Fields at the end of `FIELDS` that only the native profile has (Dyn's WSDLs have neither).
 pub const NATIVE_EXTRAS: usize = 2;
 
+/// The native profile's extras: a new password to set, the TOTP code.
+#[derive(Debug, Default)]
+pub struct Extras {
+    pub new_password: Option<Password>,
+    pub totp_code: Option<String>,
+}
+
 /// A TOTP code is six digits; anything longer is refused before any work, like an overlong password.
 const MAX_CODE_BYTES: usize = 16;
 
@@ -34,5 +41,6 @@ pub fn decode(f: &Fields, rules: &InputRules) -> Result<Request, DomainError> {
         Some(c) if c.len() > MAX_CODE_BYTES => return Err(DomainError::bad_credentials()),
         Some(c) => Some(c.trim().to_owned()),
     };
-    Ok(Request::SessionLogin { customer, user_name, password: password.to_owned(), new_password, totp_code })
+    let extras = Extras { new_password, totp_code };
+    Ok(Request::SessionLogin { customer, user_name, password: password.to_owned(), extras })
 }

@@ -1,17 +1,20 @@
 //! The twelve access-list requests (Add/Set/Remove User{Groups,Zones,Permissions,Forbids}): `token`,
-//! `fault_incompat`, `user_name`, then the list's repeated element as DynECT 3.x names it.
+//! `fault_incompat`, `user_name`, then the list's repeated element as DynECT 3.x names it; natively then the optional
+//! `expected_version`.
 
-use super::common::{forbids, groups, permissions, zones};
-use super::reader::{FAULT_INCOMPAT, Field, Fields, Kind, TOKEN, many, one};
+use super::common::{expected_version, forbids, groups, permissions, zones};
+use super::reader::{FAULT_INCOMPAT, Field, Fields, Kind, TOKEN, many, one, opt};
 use super::{Operation, Request};
 use crate::domain::DomainError;
 use crate::domain::access::{AccessItems, ListEdit};
 use crate::domain::values::UserName;
 
-pub const GROUP_FIELDS: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("user_name"), many("group_name", Kind::Text)];
-pub const ZONE_FIELDS: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("user_name"), many("zone", Kind::Zone)];
-pub const PERMISSION_FIELDS: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("user_name"), many("permission", Kind::Text)];
-pub const FORBID_FIELDS: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("user_name"), many("forbid", Kind::Forbid)];
+const VERSION: Field = opt("expected_version");
+pub const GROUP_FIELDS: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("user_name"), many("group_name", Kind::Text), VERSION];
+pub const ZONE_FIELDS: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("user_name"), many("zone", Kind::Zone), VERSION];
+pub const PERMISSION_FIELDS: &[Field] =
+    &[TOKEN, FAULT_INCOMPAT, one("user_name"), many("permission", Kind::Text), VERSION];
+pub const FORBID_FIELDS: &[Field] = &[TOKEN, FAULT_INCOMPAT, one("user_name"), many("forbid", Kind::Forbid), VERSION];
 
 /// A decoded access-list request.
 #[derive(Debug)]
@@ -20,6 +23,7 @@ pub struct AccessRequest {
     pub user_name: UserName,
     pub edit: ListEdit,
     pub items: AccessItems,
+    pub expected_version: Option<i64>,
 }
 
 /// The list an operation edits.
@@ -39,6 +43,12 @@ impl List {
             List::Permissions => PERMISSION_FIELDS,
             List::Forbids => FORBID_FIELDS,
         }
+    }
+
+    /// DynECT 3.x's shape: the native one without `expected_version`, which Dyn never had.
+    pub fn dynect_fields(self) -> &'static [Field] {
+        let native = self.fields();
+        native.split_last().map_or(native, |(_, head)| head)
     }
 }
 
@@ -76,7 +86,7 @@ pub fn decode(f: &Fields, op: Operation) -> Result<Request, DomainError> {
     if edit != ListEdit::Set && items.is_empty() {
         return Err(DomainError::missing(items.field()));
     }
-    let r = AccessRequest { token, user_name, edit, items };
+    let r = AccessRequest { token, user_name, edit, items, expected_version: expected_version(f)? };
     use Operation::*;
     Ok(match op {
         AddUserGroups => Request::AddUserGroups(r),

@@ -9,14 +9,17 @@ mod block_user;
 mod check_permissions;
 mod create_update_user;
 mod create_user;
+mod deactivate_user;
 mod delete_one_update_user;
 mod delete_user;
+mod get_current_user;
 mod get_job;
 mod get_update_user_password;
 mod get_update_users;
 mod get_user;
 mod get_user_permissions;
 mod get_users;
+mod reactivate_user;
 mod remove_user_forbids;
 mod remove_user_groups;
 mod remove_user_permissions;
@@ -30,6 +33,7 @@ mod set_user_groups;
 mod set_user_permissions;
 mod set_user_zones;
 mod unblock_user;
+mod update_current_user;
 mod update_update_user;
 mod update_user;
 mod update_user_password;
@@ -129,26 +133,33 @@ impl Ctx<'_> {
 /// Runs one decoded request. Blocking: call it from a blocking thread.
 pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
     #[cfg(debug_assertions)]
-    if let Request::GetUser { user_name, .. } = &request
+    if let Request::GetUser { key: crate::domain::user::UserKey::Name(user_name), .. } = &request
         && ctx.app.policy.panic_on_user_name == Some(user_name.as_str())
     {
         panic!("test-only panic trigger for user {user_name}");
     }
     let result = match request {
-        Request::SessionLogin { customer, user_name, password, new_password, totp_code } => {
-            let second = session_login::Second { new_password: new_password.as_ref(), totp_code: totp_code.as_deref() };
-            session_login::run(ctx, &customer, &user_name, &password, second)
+        Request::SessionLogin { customer, user_name, password, extras } => {
+            session_login::run(ctx, &customer, &user_name, &password, &extras)
         }
         Request::SessionLogout { token } => session_logout::run(ctx, &token),
         Request::SessionIsAlive { token } => session_is_alive::run(ctx, &token),
         Request::SessionKeepAlive { token } => session_keep_alive::run(ctx, &token),
         Request::CreateUser { token, user } => create_user::run(ctx, &token, *user),
-        Request::GetUser { token, user_name } => get_user::run(ctx, &token, &user_name),
+        Request::GetUser { token, key } => get_user::run(ctx, &token, &key),
         Request::GetUsers { token, search } => get_users::run(ctx, &token, search.as_deref()),
-        Request::UpdateUser { token, user_name, patch } => update_user::run(ctx, &token, &user_name, *patch),
-        Request::BlockUser { token, user_name } => block_user::run(ctx, &token, &user_name),
-        Request::UnblockUser { token, user_name } => unblock_user::run(ctx, &token, &user_name),
-        Request::DeleteUser { token, user_name } => delete_user::run(ctx, &token, &user_name),
+        Request::UpdateUser { token, user_name, patch, expected_version } => {
+            update_user::run(ctx, &token, &user_name, *patch, expected_version)
+        }
+        Request::BlockUser { token, user_name, expected_version } => {
+            block_user::run(ctx, &token, &user_name, expected_version)
+        }
+        Request::UnblockUser { token, user_name, expected_version } => {
+            unblock_user::run(ctx, &token, &user_name, expected_version)
+        }
+        Request::DeleteUser { token, user_name, expected_version } => {
+            delete_user::run(ctx, &token, &user_name, expected_version)
+        }
         Request::UpdateUserPassword { token, old_password, password } => {
             update_user_password::run(ctx, &token, old_password.as_deref(), &password)
         }
@@ -176,6 +187,16 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::UpdateUpdateUser { token, user_name, edit } => update_update_user::run(ctx, &token, &user_name, edit),
         Request::GetUpdateUserPassword { token, user_name } => get_update_user_password::run(ctx, &token, &user_name),
         Request::DeleteOneUpdateUser { token, user_name } => delete_one_update_user::run(ctx, &token, &user_name),
+        Request::DeactivateUser { token, user_name, block_user, expected_version } => {
+            deactivate_user::run(ctx, &token, &user_name, block_user, expected_version)
+        }
+        Request::ReactivateUser { token, user_name, unblock_user, expected_version } => {
+            reactivate_user::run(ctx, &token, &user_name, unblock_user, expected_version)
+        }
+        Request::GetCurrentUser { token } => get_current_user::run(ctx, &token),
+        Request::UpdateCurrentUser { token, patch, expected_version } => {
+            update_current_user::run(ctx, &token, *patch, expected_version)
+        }
     };
     if let Err(e) = &result
         && e.code == ErrCode::InternalError
@@ -208,7 +229,7 @@ pub fn reads_only(app: &App, request: &Request, now: Timestamp) -> Option<crate:
 fn with_password_work<T>(ctx: &Ctx<'_>, f: impl FnOnce(&PasswordWork<'_>) -> T) -> T {
     let hash = |p: &crate::domain::user::Password| hash(ctx, p);
     let verifies = |p: &str, stored: &str| ctx.app.hasher.verify(p, Some(stored));
-    f(&PasswordWork { hash: &hash, verifies: &verifies, rules: ctx.app.policy.passwords })
+    f(&PasswordWork { hash: &hash, verifies: &verifies, rules: ctx.app.policy.passwords, totp: &ctx.app.secrets })
 }
 
 /// Argon2id on the current (blocking) thread, bounded by the hasher's slots.

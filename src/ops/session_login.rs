@@ -6,22 +6,16 @@ use super::{Ctx, Reply};
 use crate::domain::DomainError;
 use crate::domain::login_guard::Admission;
 use crate::domain::session::{LoginInputs, login};
-use crate::domain::user::Password;
 use crate::domain::values::{CustomerName, UserName};
+use crate::messages::session_login::Extras;
 use crate::messages::{Data, Operation};
-
-/// The native profile's extras: `new_password` and `totp_code`.
-pub struct Second<'a> {
-    pub new_password: Option<&'a Password>,
-    pub totp_code: Option<&'a str>,
-}
 
 pub fn run(
     ctx: &Ctx<'_>,
     customer: &CustomerName,
     user_name: &UserName,
     password: &str,
-    second: Second<'_>,
+    extras: &Extras,
 ) -> Result<Reply, DomainError> {
     // Before any lookup or hashing: a refused source costs nothing. No audit record either: the attempt changes
     // nothing, and a durable write per flooded request would turn the limiter into a write amplifier.
@@ -31,6 +25,7 @@ pub fn run(
         if first {
             tracing::warn!(job_id = ctx.job.0, client = %ip, "SessionLogin: source over its login rate; refusing");
         }
+        ctx.app.metrics.login_failures.inc();
         return Err(DomainError::too_many_logins());
     }
     let (token, token_hash) = crate::auth::token::generate().map_err(|_| DomainError::internal())?;
@@ -42,9 +37,8 @@ pub fn run(
     let logged_in = super::with_password_work(ctx, |work| {
         let inputs = LoginInputs {
             verify: &verify,
-            totp_code: second.totp_code,
-            totp: &ctx.app.secrets,
-            new_password: second.new_password,
+            totp_code: extras.totp_code.as_deref(),
+            new_password: extras.new_password.as_ref(),
             password_work: work,
             lockout: policy.lockout,
             in_flight: &ctx.app.logins_in_flight,
@@ -55,7 +49,9 @@ pub fn run(
         login(ctx.app.store.as_ref(), customer, user_name, inputs, &mut audit)
     })
     .inspect_err(|_| {
+        ctx.app.metrics.login_failures.inc();
         if audit.changed.contains(&"locked") {
+            ctx.app.metrics.lockouts.inc();
             // OWASP: lockouts are logged and reviewed. The name is the one tried, which the audit record holds too.
             tracing::warn!(job_id = ctx.job.0, customer = customer.as_str(), user = %user_name, "login: account locked");
         }

@@ -13,7 +13,8 @@ pub fn run(ctx: &Ctx<'_>, op: Operation, r: AccessRequest) -> Result<Reply, Doma
     let audit = ctx.audit(Some(&caller), op, r.user_name.as_str(), &info);
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::PermissionUpdate>(&caller)?;
-        let user = users::edit_access(ctx.app.store.as_ref(), &by, &r.user_name, r.edit, &r.items, audit)?;
+        let user =
+            users::edit_access(ctx.app.store.as_ref(), &by, &r.user_name, r.edit, &r.items, r.expected_version, audit)?;
         Ok(Reply::new(Data::User(Box::new(user)), info))
     })
 }

@@ -95,6 +95,13 @@ const MATRIX: &[Row] = &[
     row("UpdateUpdateUser", Some("UpdateUserUpdate"), [Pass, Pass, DENIED, NOT_FOUND, NOT_FOUND]),
     row("GetUpdateUserPassword", Some("UserAuthGetPW"), [Pass, Pass, DENIED, NOT_FOUND, NOT_FOUND]),
     row("DeleteOneUpdateUser", Some("UpdateUserDelete"), [Pass, Pass, DENIED, NOT_FOUND, NOT_FOUND]),
+    // Lifecycle: deactivating takes a user out of service as deleting would, so UserDelete gates both directions;
+    // nobody deactivates itself, and reactivating oneself (active already) changes nothing.
+    row("DeactivateUser", Some("UserDelete"), [Pass, Pass, DENIED, NOT_FOUND, ILLEGAL]),
+    row("ReactivateUser", Some("UserDelete"), [Pass, Pass, DENIED, NOT_FOUND, Pass]),
+    // The caller's own record: any live session; "other customer" reads or edits its own.
+    row("GetCurrentUser", None, [Pass, Pass, Pass, Pass, Pass]),
+    row("UpdateCurrentUser", None, [Pass, Pass, Pass, Pass, Pass]),
 ];
 
 /// Operations on DDNS update users: their target is an update user, made for the cell.
@@ -181,7 +188,10 @@ async fn cell(app: &TestApp, setup: &str, i: usize, r: &Row, role: Role, expecte
         let token = app.token(caller.customer, &caller.name, &caller.password).await;
         let children = match r.op {
             "CreateUser" => user_children(&token, &target, PW, ""),
-            "GetUsers" | "SessionLogout" | "SessionIsAlive" | "SessionKeepAlive" => format!("<token>{token}</token>"),
+            "GetUsers" | "SessionLogout" | "SessionIsAlive" | "SessionKeepAlive" | "GetCurrentUser" => {
+                format!("<token>{token}</token>")
+            }
+            "UpdateCurrentUser" => format!("<token>{token}</token><city>X</city>"),
             "UpdateUser" => format!("<token>{token}</token><user_name>{target}</user_name><city>X</city>"),
             "CreateUpdateUser" | "GetUpdateUsers" => format!("<token>{token}</token>"),
             "UpdateUpdateUser" => format!("<token>{token}</token><user_name>{target}</user_name><block>true</block>"),

@@ -144,11 +144,13 @@ pub async fn seed() -> Template {
     let alice = "<group_name>READONLY</group_name><nickname>Alice</nickname><first_name>Alice</first_name><last_name>Liddell</last_name><email>alice@example.org</email><organization>Wonderland</organization><phone>+1 603 555 0100</phone>";
     let bob = "<group_name>ADMIN</group_name><permission>UserGet</permission><nickname>Bob</nickname><first_name>Bob</first_name><last_name>Builder</last_name><email>bob@example.org</email><organization>Builders</organization><city>Boston</city>";
     let mut jobs = Vec::new();
+    let mut uids = Vec::new();
     for (name, pw, extra) in [("alice", "alicepass1", alice), ("bob", "bobpass12", bob)] {
         let c = format!("<token>{owner}</token><user_name>{name}</user_name><password>{pw}</password>{extra}");
         let r = app.call("CreateUser", &c).await;
         assert!(r.is_success(), "seed {name}: {}", r.body);
         jobs.push(r.field("job_id").expect("job id"));
+        uids.push(r.data_field("uid").expect("uid"));
     }
     // Jobs for GetJob's cases: a failed call, a read, a login (whose token is never recorded).
     let failed = app.call("BlockUser", &format!("<token>{owner}</token><user_name>owner</user_name>")).await;
@@ -177,6 +179,7 @@ pub async fn seed() -> Template {
     let job = |r: &crate::helpers::Resp| r.field("job_id").expect("job id");
     tokens.push(("carol_token", carol.field("token").expect("carol's token")));
     tokens.push(("create_alice_job", jobs[0].clone()));
+    tokens.push(("alice_uid", uids[0].clone()));
     tokens.extend([("failed_job", job(&failed)), ("read_job", job(&read)), ("login_job", job(&login))]);
     tokens.push(("carol_login_job", job(&carol)));
     tokens.push(("ddns_user", ddns.data_field("user_name").expect("generated name")));

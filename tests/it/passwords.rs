@@ -250,3 +250,17 @@ async fn wrong_old_passwords_count_toward_the_lockout() {
         app.sql().query_row("SELECT count(*) FROM login_guard WHERE user_key = 'olga'", [], |r| r.get(0)).unwrap();
     assert_eq!(left, 0, "a right old password forgets the failures");
 }
+
+#[tokio::test]
+async fn a_user_sets_its_own_totp_key_through_update_current_user() {
+    let app = TestApp::spawn().await;
+    let owner = app.owner_token().await;
+    let token = app.user_with(&owner, "sam", "").await;
+    let c = format!("<token>{token}</token><totp_label>sam phone</totp_label><totp_key>{KEY_B32}</totp_key>");
+    let r = app.call("UpdateCurrentUser", &c).await;
+    assert!(r.is_success(), "{}", r.body);
+    assert_eq!(r.data_field("is_totp_enabled").as_deref(), Some("true"));
+    login(&app, "sam", "secret-pass-1", "").await.assert_fault("INVALID_DATA", "login: Bad or expired credentials");
+    let r = login(&app, "sam", "secret-pass-1", &format!("<totp_code>{}</totp_code>", current_code(&app))).await;
+    assert!(r.is_success(), "{}", r.body);
+}

@@ -22,9 +22,16 @@ pub enum StoreError {
     NoWal(String),
     #[error("no user with id {0}")]
     NoSuchUser(i64),
-    /// The file was migrated by a newer usergate; running older code on it could corrupt it.
-    #[error("database schema version {found} is newer than this build knows ({known})")]
+    /// The file was migrated by a newer usergate; running older code on it could corrupt it. The numbers are
+    /// migration file numbers (`found`: the newest one applied to the file, `known`: this build's newest).
+    #[error("database schema {found} is newer than this usergate (knows up to {known}): upgrade usergate")]
     SchemaTooNew { found: i64, known: i64 },
+    /// A file around the database (backup, restore, creating it) could not be handled.
+    #[error("{0}")]
+    File(String),
+    /// `PRAGMA wal_checkpoint(TRUNCATE)` could not reset the WAL: a reader still held an old snapshot.
+    #[error("checkpoint: a reader kept the WAL busy")]
+    CheckpointBusy,
     /// The group-commit transaction this write was part of did not commit; the write did not happen.
     #[error("commit failed: {0}")]
     CommitFailed(String),

@@ -28,9 +28,19 @@ pub(super) fn latest() -> i64 {
     MIGRATIONS.last().map_or(0, |&(number, _)| KEYED + number)
 }
 
+/// The newest migration file number a `user_version` says is applied (what operators see in messages).
+fn schema_number(version: i64) -> i64 {
+    if version >= KEYED {
+        return version - KEYED;
+    }
+    let count = usize::try_from(version).unwrap_or(0);
+    // A positional count past the known order names files we cannot know: show the count itself.
+    count.checked_sub(1).and_then(|last| LEGACY_ORDER.get(last)).copied().unwrap_or(version)
+}
+
 /// The file numbers a database at `version` has applied, or `SchemaTooNew` if it has one this build lacks.
-fn applied(version: i64) -> Result<Vec<i64>, StoreError> {
-    let too_new = || StoreError::SchemaTooNew { found: version, known: latest() };
+pub(super) fn applied(version: i64) -> Result<Vec<i64>, StoreError> {
+    let too_new = || StoreError::SchemaTooNew { found: schema_number(version), known: schema_number(latest()) };
     let numbers: Vec<i64> = if version >= KEYED {
         let last = version - KEYED;
         if !MIGRATIONS.iter().any(|&(number, _)| number == last) {
@@ -140,6 +150,22 @@ mod tests {
                 "user_version {found} should be too new"
             );
         }
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_with_both_numbers_and_what_to_do() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn).unwrap();
+        conn.pragma_update(None, "user_version", latest() + 3).unwrap();
+        let err = run(&mut conn).unwrap_err().to_string();
+        let (found, known) = (schema_number(latest() + 3), schema_number(latest()));
+        assert_eq!(
+            err,
+            format!("database schema {found} is newer than this usergate (knows up to {known}): upgrade usergate")
+        );
+        assert_eq!(found, known + 3);
+        // Nothing was applied or changed.
+        assert_eq!(version(&conn), latest() + 3);
     }
 
     #[test]

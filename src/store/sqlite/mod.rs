@@ -2,6 +2,7 @@
 //! every write is atomic on its own, audit record included, and durable when it returns), a few reader connections
 //! that see committed writes (WAL), and the job-id sequence. Methods block: callers run them on the blocking pool.
 
+pub mod backup;
 mod cache;
 mod ddns;
 mod error;
@@ -30,7 +31,7 @@ use crate::domain::error::DomainError;
 use crate::domain::login_guard::{AccountKey, GuardState};
 use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
-    Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, Search, SessionRow, Store,
+    Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, Search, SessionCutoffs, SessionRow, Store,
 };
 use crate::domain::totp::TotpState;
 use crate::domain::user::{CustomerId, User, UserId};
@@ -87,6 +88,8 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        // 0600 before SQLite creates it: the -wal and -shm files take the database file's mode.
+        backup::create_private(path).map_err(|e| StoreError::File(format!("{}: {e}", path.display())))?;
         let mut conn = Connection::open(path)?;
         configure_writer(&conn)?;
         migrate::run(&mut conn)?;
@@ -101,6 +104,30 @@ impl SqliteStore {
             path: path.to_owned(),
             next_job: AtomicI64::new(next),
             job_ceiling: AtomicI64::new(ceiling),
+        })
+    }
+
+    /// What `/metrics` reads from the writer: its batch sizes and how many writes wait for it.
+    pub fn writer_gauges(self: &std::sync::Arc<Self>) -> crate::metrics::WriterGauges {
+        let me = std::sync::Arc::downgrade(self);
+        crate::metrics::WriterGauges {
+            batch_sizes: self.writer.batch_sizes(),
+            queue_depth: Box::new(move || {
+                me.upgrade().map_or(0, |s| i64::try_from(s.writer.queue_depth()).unwrap_or(i64::MAX))
+            }),
+        }
+    }
+
+    /// Copies the WAL into the database file and truncates it (shutdown: the file then stands alone).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.writer.idle(|conn| {
+            // busy = 1 means a reader still held an old snapshot: the WAL could not be reset this time.
+            let (busy, _, _): (i64, i64, i64) =
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            if busy != 0 {
+                return Err(StoreError::CheckpointBusy);
+            }
+            Ok(())
         })
     }
 
@@ -188,7 +215,7 @@ impl SqliteStore {
                     queries::insert_audit(tx, audit, None)?;
                     Ok(Some(user))
                 }
-                Change::Update { user: new, password_hash, revoke, changed, unlock, totp_key } => {
+                Change::Update { user: new, password_hash, revoke, changed, unlock, detail, totp_key } => {
                     // Identity never changes; everything else (version and updated_at included) is the domain's.
                     let new = User {
                         id: user.id,
@@ -223,6 +250,9 @@ impl SqliteStore {
                     }
                     queries::revoke_sessions(tx, new.id, revoke)?;
                     audit.changed = changed;
+                    if let Some(d) = detail {
+                        audit.info = format!("{}; {d}", audit.info);
+                    }
                     queries::insert_audit(tx, audit, Some(&new))?;
                     Ok(Some(new))
                 }
@@ -325,6 +355,10 @@ impl Store for SqliteStore {
 
     fn totp_state(&self, id: UserId) -> Result<Option<TotpState>, DomainError> {
         Ok(self.read(|c| queries::totp_state(c, id))?)
+    }
+
+    fn user_by_uid(&self, customer: CustomerId, uid: &str) -> Result<Option<User>, DomainError> {
+        Ok(self.snapshot(|c| queries::user_by_uid(c, customer, uid))?)
     }
 
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError> {
@@ -452,6 +486,15 @@ impl Store for SqliteStore {
         })?;
         self.cache.invalidate(Changed::Session(id));
         Ok(())
+    }
+
+    fn purge_expired_sessions(&self, cutoffs: SessionCutoffs, limit: u32) -> Result<usize, DomainError> {
+        // Expired sessions need no cache invalidation (see `record_login`).
+        Ok(self.write(|tx| queries::purge_sessions(tx, cutoffs, i64::from(limit)))?)
+    }
+
+    fn live_sessions(&self, cutoffs: SessionCutoffs) -> Result<u64, DomainError> {
+        Ok(self.read(|c| queries::live_sessions(c, cutoffs))?)
     }
 
     fn insert_ddns_user(

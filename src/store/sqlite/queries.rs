@@ -100,6 +100,10 @@ pub(super) fn user_by_id(conn: &Connection, customer: CustomerId, id: UserId) ->
     one_user(conn, &USER_SQL.by_id, customer, &id.0)
 }
 
+pub(super) fn user_by_uid(conn: &Connection, customer: CustomerId, uid: &str) -> Result<Option<User>, StoreError> {
+    one_user(conn, &USER_SQL.by_uid, customer, &uid)
+}
+
 pub(super) fn count_matching(conn: &Connection, customer: CustomerId, search: Option<&str>) -> Result<u64, StoreError> {
     static SQL: LazyLock<String> =
         LazyLock::new(|| format!("SELECT COUNT(*) FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH}"));
@@ -512,13 +516,26 @@ const PURGE_PER_LOGIN: i64 = 64;
 /// Deletes up to `PURGE_PER_LOGIN` idle and as many too-old sessions; returns how many. Two index range scans
 /// with their own LIMIT, so a pass costs the same however many dead sessions there are.
 pub(super) fn purge_expired_sessions(conn: &Connection, cutoffs: SessionCutoffs) -> Result<usize, StoreError> {
+    purge_sessions(conn, cutoffs, PURGE_PER_LOGIN)
+}
+
+/// `purge_expired_sessions` with another bound (the periodic purge's).
+pub(super) fn purge_sessions(conn: &Connection, cutoffs: SessionCutoffs, limit: i64) -> Result<usize, StoreError> {
     let idle = conn
         .prepare_cached("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE last_seen_at <= ?1 LIMIT ?2)")?
-        .execute(params![cutoffs.idle_before.0, PURGE_PER_LOGIN])?;
+        .execute(params![cutoffs.idle_before.0, limit])?;
     let old = conn
         .prepare_cached("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE created_at <= ?1 LIMIT ?2)")?
-        .execute(params![cutoffs.created_before.0, PURGE_PER_LOGIN])?;
+        .execute(params![cutoffs.created_before.0, limit])?;
     Ok(idle + old)
+}
+
+/// Sessions ended by neither deadline. One pass over the `last_seen_at` index range; scrapes are rare.
+pub(super) fn live_sessions(conn: &Connection, cutoffs: SessionCutoffs) -> Result<u64, StoreError> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM sessions WHERE last_seen_at > ?1 AND created_at > ?2")?
+        .query_row(params![cutoffs.idle_before.0, cutoffs.created_before.0], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 pub(super) fn session_by_hash(conn: &Connection, hash: &TokenHash) -> Result<Option<SessionRow>, StoreError> {

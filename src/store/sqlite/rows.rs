@@ -67,6 +67,7 @@ fn columns(head: &[&'static str], tail: &[&'static str]) -> Vec<&'static str> {
 pub(super) struct UserSql {
     pub by_key: String,
     pub by_id: String,
+    pub by_uid: String,
     pub search: String,
     /// Write columns, then `password_hash`.
     pub insert: String,
@@ -82,6 +83,7 @@ pub(super) static USER_SQL: LazyLock<UserSql> = LazyLock::new(|| {
     UserSql {
         by_key: format!("{select} WHERE customer_id = ?1 AND user_name_key = ?2"),
         by_id: format!("{select} WHERE customer_id = ?1 AND id = ?2"),
+        by_uid: format!("{select} WHERE customer_id = ?1 AND uid = ?2"),
         search: format!("{select} WHERE customer_id = ?1 AND {SEARCH_MATCH} ORDER BY user_name_key, id LIMIT ?3"),
         insert: format!("INSERT INTO users ({}, password_hash) VALUES ({})", write.join(", "), placeholders.join(", ")),
         update: format!("UPDATE users SET {} WHERE id = ?{}", assignments.join(", "), write.len() + 1),

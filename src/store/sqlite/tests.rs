@@ -162,6 +162,7 @@ fn update(mut user: User, revoke: Revoke) -> Change {
         changed: vec!["user_name"],
         unlock: false,
         totp_key: None,
+        detail: None,
     }
 }
 
@@ -298,6 +299,7 @@ fn a_change_that_changes_nothing_is_still_audited() {
             changed: vec![],
             unlock: false,
             totp_key: None,
+            detail: None,
         })
     });
     assert_eq!(same.unwrap(), Some(kim.clone()));
@@ -407,6 +409,7 @@ fn revoke_variants_and_password_change() {
             changed: vec!["password"],
             unlock: false,
             totp_key: None,
+            detail: None,
         })
     })
     .0
@@ -527,6 +530,7 @@ fn unlock_in_a_change_clears_the_guard() {
             changed: vec!["locked"],
             unlock: true,
             totp_key: None,
+            detail: None,
         })
     })
     .0

@@ -12,6 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
+use prometheus_client::metrics::histogram::Histogram;
 use rusqlite::Connection;
 
 use super::error::StoreError;
@@ -26,6 +27,8 @@ pub(super) struct Writer {
     committed: Condvar,
     /// Writers waiting for the connection: while any is, the holder leaves the commit to them.
     queued: AtomicUsize,
+    /// Writes per committed transaction, for `/metrics` (observed once per COMMIT, under the lock).
+    batch_sizes: Histogram,
 }
 
 pub(super) struct State {
@@ -69,7 +72,18 @@ impl Writer {
             }),
             committed: Condvar::new(),
             queued: AtomicUsize::new(0),
+            batch_sizes: crate::metrics::batch_size_histogram(),
         }
+    }
+
+    /// Writes waiting for the connection now.
+    pub(super) fn queue_depth(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// The batch-size histogram (a handle on the same counts).
+    pub(super) fn batch_sizes(&self) -> Histogram {
+        self.batch_sizes.clone()
     }
 
     /// The connection with no transaction of this writer open (tests, and nothing else may write meanwhile).
@@ -81,6 +95,16 @@ impl Writer {
     #[cfg(test)]
     pub(super) fn queued(&self) -> usize {
         self.queued.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` on the connection outside any transaction, once no batch is open (checkpoints).
+    pub(super) fn idle<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut st = lock(&self.state);
+        // An open batch is always finished by one of its writers (the one that finds nobody queued commits).
+        while st.open.is_some() {
+            st = self.committed.wait(st).unwrap_or_else(PoisonError::into_inner);
+        }
+        f(&st.conn)
     }
 
     /// Runs `f` as one write: atomic on its own (its savepoint), durable when this returns `Ok`.
@@ -102,6 +126,7 @@ impl Writer {
         let last = self.queued.load(Ordering::SeqCst) == 0 || batch.writes + 1 >= MAX_BATCH;
         if last {
             let committed = self.commit(&mut st, batch.id);
+            self.batch_sizes.observe((batch.writes + 1) as f64);
             let out = match out {
                 Ok(out) => out,
                 Err(panic) => resume_unwind(panic),

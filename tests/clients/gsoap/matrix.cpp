@@ -111,7 +111,7 @@ class Scenario {
         check(session.data != NULL && !session.data->token.empty(), "SessionLogin: no token");
         std::string token = session.data->token;
 
-        const std::string name = prefix_ + "u1";
+        std::string name = prefix_ + "u1";
         std::string phone = PHONE;
         ns1__CreateUserRequestType create;
         create.token = token;
@@ -136,7 +136,8 @@ class Scenario {
 
         ns1__GetUserRequestType get;
         get.token = token;
-        get.user_USCOREname = name;
+        // Optional since GetUser also takes user_id or uid: gSOAP makes it a pointer.
+        get.user_USCOREname = &name;
         ns1__GetUserResponseType got;
         call("GetUser", (p_.*b_.GetUser)(endpoint_, NULL, &get, got));
         expect_success("GetUser", got.status, got.msgs);
