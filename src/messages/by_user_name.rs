@@ -29,33 +29,29 @@ pub fn decode_versioned(f: &Fields) -> Result<(String, UserName, Option<i64>), D
     Ok((token, user_name, expected_version(f)?))
 }
 
-/// GetUser: the token and the one key given. Empty elements count as absent (suds sends unset ones empty).
+/// GetUser: the token and the one key given. Empty elements count as absent (suds sends unset ones empty). On
+/// GetUser's hot path: no allocation beyond the key itself.
 pub fn decode_get(f: &Fields) -> Result<(String, UserKey), DomainError> {
     let token = f.required("token")?.to_owned();
-    let given: Vec<(&str, &str)> = ["user_name", "user_id", "uid"]
-        .into_iter()
-        .filter_map(|n| f.text(n).filter(|v| !v.is_empty()).map(|v| (n, v)))
-        .collect();
-    let key = match given.as_slice() {
-        [] => {
-            return Err(DomainError::new(
-                ErrCode::MissingData,
-                "user_name",
-                "one of user_name, user_id or uid required",
-            ));
-        }
-        [("user_name", v)] => UserKey::Name(UserName::parse("user_name", v)?),
-        [("user_id", v)] => {
+    let given = |n: &'static str| f.text(n).filter(|v| !v.is_empty()).map(|v| (n, v));
+    let (name, id, uid) = (given("user_name"), given("user_id"), given("uid"));
+    let mut present = [name, id, uid].into_iter().flatten();
+    let Some((first, _)) = present.next() else {
+        return Err(DomainError::new(ErrCode::MissingData, "user_name", "one of user_name, user_id or uid required"));
+    };
+    if let Some((second, _)) = present.next() {
+        let third = present.next().map_or(String::new(), |(n, _)| format!(", {n}"));
+        let info = format_args!("give exactly one of user_name, user_id, uid; also given: {second}{third}");
+        return Err(DomainError::invalid(first, info));
+    }
+    let key = match (name, id, uid) {
+        (Some((_, v)), _, _) => UserKey::Name(UserName::parse("user_name", v)?),
+        (_, Some((_, v)), _) => {
             let id = v.trim().parse::<i64>().map_err(|_| DomainError::invalid("user_id", "an integer expected"))?;
             UserKey::Id(UserId(id))
         }
-        [(_, v)] if v.chars().count() <= MAX_UID => UserKey::Uid((*v).to_owned()),
-        [(_, _)] => return Err(DomainError::invalid("uid", format_args!("longer than {MAX_UID} characters"))),
-        [(first, _), rest @ ..] => {
-            let others: Vec<&str> = rest.iter().map(|(n, _)| *n).collect();
-            let info = format_args!("give exactly one of user_name, user_id, uid; also given: {}", others.join(", "));
-            return Err(DomainError::invalid(first, info));
-        }
+        (_, _, Some((_, v))) if v.chars().count() <= MAX_UID => UserKey::Uid(v.to_owned()),
+        _ => return Err(DomainError::invalid("uid", format_args!("longer than {MAX_UID} characters"))),
     };
     Ok((token, key))
 }

@@ -546,3 +546,60 @@ class UpdateUserScenarios:
             self.svc.GetUpdateUserPassword, "NOT_FOUND", "user_name: no such update user",
             token=self.owner_token, user_name=name,
         )
+
+
+class AccountLifecycleScenarios:
+    """Issue 7: deactivation, lookups by id and uid, the caller's own record, expected_version, as generated."""
+
+    def test_deactivate_and_reactivate_with_the_combined_flags(self):
+        name = self.uname("dormant")
+        self.create_user(name)
+        resp = self.svc.DeactivateUser(token=self.owner_token, user_name=name, block_user=True)
+        self.assert_success(resp, "DeactivateUser")
+        self.assertEqual((resp.data.active, resp.data.status), (False, "blocked"), "deactivated and blocked")
+        self.assert_fault(self.svc.SessionLogin, "INVALID_DATA", BAD_CREDENTIALS, **self.login_args(name))
+        self.assertIs(self.get_user(name).active, False, "a deactivated user stays readable")
+        resp = self.svc.ReactivateUser(token=self.owner_token, user_name=name, unblock_user=True)
+        self.assert_success(resp, "ReactivateUser")
+        self.assertEqual((resp.data.active, resp.data.status), (True, "active"), "reactivated and unblocked")
+        self.assertTrue(self.login(name, PASSWORD), "logs in again")
+
+    def test_get_user_by_id_or_uid_and_the_current_user(self):
+        name = self.uname("keyed")
+        created = self.create_user(name)
+        by_id = self.svc.GetUser(token=self.owner_token, user_id=created.user_id)
+        self.assertEqual(by_id.data.user_name, name, "GetUser by user_id")
+        by_uid = self.svc.GetUser(token=self.owner_token, uid=created.uid)
+        self.assertEqual(by_uid.data.user_name, name, "GetUser by uid")
+        self.assert_fails_both_ways(self.svc.GetUser, "MISSING_DATA", "user_name: one of", token=self.owner_token)
+        me = self.svc.GetCurrentUser(token=self.login(name, PASSWORD))
+        self.assert_success(me, "GetCurrentUser")
+        self.assertEqual((me.data.user_name, me.data.user_id), (name, created.user_id), "GetCurrentUser")
+
+    def test_update_current_user_changes_only_self_service_fields(self):
+        name = self.uname("selfserve")
+        self.create_user(name)
+        token = self.login(name, PASSWORD)
+        resp = self.svc.UpdateCurrentUser(token=token, city="Oxford", display_name="Me")
+        self.assert_success(resp, "UpdateCurrentUser")
+        self.assertEqual((resp.data.city, resp.data.display_name), ("Oxford", "Me"), "own fields set")
+        self.assert_fails_both_ways(
+            self.svc.UpdateCurrentUser, "PERMISSION_DENIED", "organization: not a field you may change",
+            token=token, organization="Elsewhere",
+        )
+
+    def test_a_stale_expected_version_is_invalid_version(self):
+        name = self.uname("versioned")
+        created = self.create_user(name)
+        self.assert_fails_both_ways(
+            self.svc.UpdateUser, "INVALID_VERSION", f"expected_version: is 99, current {created.version}",
+            token=self.owner_token, user_name=name, city="Rome", expected_version=99,
+        )
+        resp = self.svc.UpdateUser(token=self.owner_token, user_name=name, city="Rome", expected_version=created.version)
+        self.assertEqual(resp.data.version, created.version + 1, "the matching version passes and moves on")
+        resp = self.svc.UpdateUser(token=self.owner_token, user_name=name, hold=True)
+        self.assertIs(resp.data.hold, True, "an owner sets hold")
+        self.assert_fails_both_ways(
+            self.svc.DeleteUser, "ILLEGAL_OPERATION", "user_name: the user is on hold",
+            token=self.owner_token, user_name=name,
+        )

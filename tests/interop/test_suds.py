@@ -126,5 +126,9 @@ class UpdateUserTest(scenarios.UpdateUserScenarios, SudsCase):
     pass
 
 
+class AccountLifecycleTest(scenarios.AccountLifecycleScenarios, SudsCase):
+    pass
+
+
 if __name__ == "__main__":
     unittest.main()

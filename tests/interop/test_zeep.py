@@ -111,5 +111,9 @@ class UpdateUserTest(scenarios.UpdateUserScenarios, ZeepCase):
     pass
 
 
+class AccountLifecycleTest(scenarios.AccountLifecycleScenarios, ZeepCase):
+    pass
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -305,3 +305,59 @@ async fn the_binary_and_session_login_report_the_same_version() {
     let r = app.login("default", "owner", OWNER_PASSWORD).await;
     assert_eq!(r.data_field("version").as_deref(), Some(env!("CARGO_PKG_VERSION")), "{}", r.body);
 }
+
+#[tokio::test]
+async fn once_shutdown_begins_readyz_says_503_and_answers_close_their_connection() {
+    let app = TestApp::spawn().await;
+    let addr = app.addr;
+    // A keep-alive connection, idle when the stop begins. One answer first, so that the server has accepted it (a
+    // connection still in the listen backlog when the listener closes is refused, not drained).
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut read = AsyncBufReader::new(read);
+    write.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).await.unwrap();
+    let mut first = [0u8; 12];
+    read.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let mut line = String::new();
+    while line != "\r\n" {
+        line.clear();
+        read.read_line(&mut line).await.unwrap();
+    }
+    let mut ok = [0u8; 3];
+    read.read_exact(&mut ok).await.unwrap();
+    assert_eq!(&ok, b"ok\n");
+    let stopping = tokio::spawn(app.stop());
+    // Ask until the answer is the draining one (the first asks may come before the stop has begun).
+    let mut asked = 0;
+    let head = loop {
+        asked += 1;
+        assert!(asked < 1000, "never saw the draining answer");
+        write.write_all(format!("GET /readyz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).await.unwrap();
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            assert!(read.read_line(&mut line).await.unwrap() > 0, "closed without an answer");
+            if line == "\r\n" {
+                break;
+            }
+            head.push(line.trim_end().to_ascii_lowercase());
+        }
+        let length: usize = head.iter().find_map(|h| h.strip_prefix("content-length: ")?.parse().ok()).unwrap();
+        let mut body = vec![0u8; length];
+        read.read_exact(&mut body).await.unwrap();
+        if head[0].contains(" 503 ") {
+            assert_eq!(body, b"shutting down\n");
+            break head;
+        }
+        assert!(head[0].contains(" 200 "), "{head:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(head.iter().any(|h| h == "connection: close"), "{head:?}");
+    // The server closes the connection after that answer, and the stop completes.
+    let mut rest = Vec::new();
+    read.read_to_end(&mut rest).await.unwrap();
+    assert!(rest.is_empty());
+    stopping.await.unwrap();
+    assert!(TcpStream::connect(addr).await.is_err(), "nothing listens any more");
+}

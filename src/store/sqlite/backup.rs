@@ -116,6 +116,14 @@ fn temp_beside(target: &Path, what: &str) -> PathBuf {
     beside(target, &format!(".{what}-{}", std::process::id()))
 }
 
+/// Whether two paths name one existing file (a backup over its own database would destroy it).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Schema facts of a backup: what `restore` checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BackupFacts {
@@ -129,6 +137,9 @@ pub struct BackupFacts {
 pub fn backup(db: &Path, dest: &Path) -> Result<BackupFacts, StoreError> {
     if !db.exists() {
         return Err(StoreError::File(format!("{}: no such database", db.display())));
+    }
+    if same_file(db, dest) {
+        return Err(StoreError::File(format!("{}: that is the database itself", dest.display())));
     }
     let src = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     src.busy_timeout(super::BUSY_TIMEOUT)?;
@@ -174,6 +185,9 @@ pub fn check(path: &Path) -> Result<BackupFacts, StoreError> {
 /// refuses while a server runs.
 pub fn restore(db: &Path, from: &Path) -> Result<BackupFacts, RestoreError> {
     let _lock = DbLock::acquire(db)?;
+    if same_file(db, from) {
+        return Err(StoreError::File(format!("{}: that is the database itself", from.display())).into());
+    }
     let facts = check(from)?;
     let src = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(StoreError::from)?;
     let tmp = temp_beside(db, "restoring");
@@ -216,6 +230,22 @@ mod tests {
         assert!(matches!(DbLock::acquire(&db), Err(LockError::Held { .. })));
         drop(first);
         DbLock::acquire(&db).unwrap();
+    }
+
+    #[test]
+    fn a_database_is_not_backed_up_over_or_restored_from_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("u.db");
+        drop(super::super::SqliteStore::open(&db).unwrap());
+        let again = dir.path().join(".").join("u.db");
+        assert!(backup(&db, &again).unwrap_err().to_string().contains("the database itself"));
+        assert!(restore(&db, &again).unwrap_err().to_string().contains("the database itself"));
+        // A real copy works, and is restored.
+        let copy = dir.path().join("copy.db");
+        assert_eq!(backup(&db, &copy).unwrap().users, 0);
+        assert_eq!(restore(&db, &copy).unwrap().users, 0);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 3, "no temporary file left behind: {names:?}");
     }
 
     #[test]
