@@ -1,9 +1,9 @@
 //! Settings: defaults in code, then an optional TOML file, then environment and flags; validated once at start.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::Policy;
 use crate::domain::login_guard::{LockoutPolicy, RateLimit};
@@ -11,18 +11,23 @@ use crate::domain::passwords::{MAX_HISTORY, PasswordRules};
 use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
 use crate::domain::users::Limits;
+use crate::http::proxy::Cidr;
 use crate::soap::xml::XmlLimits;
 
 /// Hard ceiling on the body limit (design.md section 6).
 pub const MAX_BODY_LIMIT: usize = 1024 * 1024;
 
-#[derive(Debug, Clone, Deserialize)]
+/// Every key is a TOML key, an environment variable `USERGATE_<KEY>` and a `--set KEY=VALUE` flag
+/// (`config_source`); README's Configuration table has a row for each (a test checks).
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Address to listen on.
     pub listen: SocketAddr,
     /// SQLite database file.
     pub db: PathBuf,
+    /// How long a database connection waits for another process's lock (an admin command) before failing.
+    pub db_busy_timeout_ms: u64,
     /// The key that seals secrets read back (DDNS update-user passwords); default: the database path with the
     /// extension `key`. Created 0600 on first start; never stored in the database.
     pub key_file: Option<PathBuf>,
@@ -33,8 +38,24 @@ pub struct Settings {
     pub max_headers: usize,
     /// hyper's read buffer for the request head (request line and headers); 431 above it.
     pub max_header_bytes: usize,
+    /// Also bounds the TLS handshake.
     pub header_timeout_secs: u64,
     pub body_timeout_secs: u64,
+    /// Whole request, from its first byte to the answer; past it a Server fault SERVICE_UNAVAILABLE.
+    pub request_timeout_secs: u64,
+    /// PEM certificate chain (leaf first) and private key: both set means TLS on the listen address. Reloaded on
+    /// SIGHUP.
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
+    /// Peers (CIDRs) whose X-Forwarded-For / X-Forwarded-Proto are believed. From the environment or a flag: a
+    /// comma-separated list.
+    #[serde(deserialize_with = "crate::http::proxy::cidr_list")]
+    pub trusted_proxies: Vec<Cidr>,
+    /// `human` or `json` log lines on stderr.
+    pub log_format: LogFormat,
+    /// tracing-subscriber EnvFilter directives; `RUST_LOG`, when set, wins. Request lines are target
+    /// `usergate::request`, off by default.
+    pub log_filter: String,
     /// XML caps (design.md section 6): nesting depth, elements in the document, children of one element,
     /// attributes on one element, bytes in one attribute value, bytes in one text node, namespace declarations on
     /// one element, bytes in one element name.
@@ -87,13 +108,28 @@ pub struct Settings {
     pub panic_on_user_name: Option<&'static str>,
 }
 
-/// A secret string whose Debug output is redacted.
-#[derive(Clone, Default)]
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// A secret string whose Debug output and serialized form (`usergate config check`) are redacted.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
 pub struct Secret(pub String);
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(***)")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("***")
     }
 }
 
@@ -103,6 +139,7 @@ impl Default for Settings {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             db: PathBuf::from("usergate.db"),
+            db_busy_timeout_ms: 5000,
             key_file: None,
             public_url: None,
             body_limit: 64 * 1024,
@@ -111,6 +148,12 @@ impl Default for Settings {
             max_header_bytes: 64 * 1024,
             header_timeout_secs: 10,
             body_timeout_secs: 10,
+            request_timeout_secs: 30,
+            tls_cert_file: None,
+            tls_key_file: None,
+            trusted_proxies: Vec::new(),
+            log_format: LogFormat::Human,
+            log_filter: DEFAULT_LOG_FILTER.to_owned(),
             xml_max_depth: xml.max_depth,
             xml_max_elements: xml.max_elements,
             xml_max_children: xml.max_children,
@@ -144,77 +187,109 @@ impl Default for Settings {
     }
 }
 
+/// Info and above, request lines off: one line per request costs more than a GetUser at full load.
+pub const DEFAULT_LOG_FILTER: &str = "info,usergate::request=off";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read or is not TOML (toml's message gives the line and column).
     #[error("config file {path}: {message}")]
     File { path: String, message: String },
-    #[error("setting {0}")]
-    Invalid(String),
+    /// A key's value is refused; `origin` says where it came from (" (file F line N)", " (environment
+    /// USERGATE_KEY)", " (flag)"), empty for a default or a value set in code.
+    #[error("setting {key}{origin}: {message}")]
+    Invalid { key: String, origin: String, message: String },
+}
+
+impl ConfigError {
+    fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid { key: key.to_owned(), origin: String::new(), message: message.into() }
+    }
 }
 
 impl Settings {
-    /// Reads a TOML file over the defaults.
-    pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
-        let file_err = |message: String| ConfigError::File { path: path.display().to_string(), message };
-        let text = std::fs::read_to_string(path).map_err(|e| file_err(e.to_string()))?;
-        toml::from_str(&text).map_err(|e| file_err(e.to_string()))
-    }
-
+    /// Checks every value; the error names the first key refused.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        let bad = |key: &str, m: &str| Err(ConfigError::invalid(key, m));
         if !(1024..=MAX_BODY_LIMIT).contains(&self.body_limit) {
-            return bad("body_limit must be between 1 KiB and 1 MiB");
+            return bad("body_limit", "must be between 1 KiB and 1 MiB");
         }
-        if self.max_connections == 0 || self.hash_concurrency == 0 {
-            return bad("max_connections and hash_concurrency must be at least 1");
+        let positive: [(&str, u64); 11] = [
+            ("max_connections", self.max_connections as u64),
+            ("hash_concurrency", self.hash_concurrency as u64),
+            ("search_limit", self.search_limit),
+            ("session_idle_secs", self.session_idle_secs),
+            ("session_absolute_secs", self.session_absolute_secs),
+            ("header_timeout_secs", self.header_timeout_secs),
+            ("body_timeout_secs", self.body_timeout_secs),
+            ("request_timeout_secs", self.request_timeout_secs),
+            ("lock_after_failures", u64::from(self.lock_after_failures)),
+            ("lockout_max_delay_secs", self.lockout_max_delay_secs),
+            ("login_rate_burst", u64::from(self.login_rate_burst)),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return bad(key, "must be at least 1");
+        }
+        if self.login_rate_sources == 0 {
+            return bad("login_rate_sources", "must be at least 1");
+        }
+        if !(1..=600_000).contains(&self.db_busy_timeout_ms) {
+            return bad("db_busy_timeout_ms", "must be between 1 and 600000");
         }
         if !(8..=1024).contains(&self.max_headers) {
-            return bad("max_headers must be between 8 and 1024");
+            return bad("max_headers", "must be between 8 and 1024");
         }
         if !(1..=1024).contains(&self.min_password_length) {
-            return bad("min_password_length must be between 1 and 1024");
+            return bad("min_password_length", "must be between 1 and 1024");
         }
-        if self.password_history > MAX_HISTORY || self.password_max_age_days > 3650 {
-            return bad("password_history must be at most 24 and password_max_age_days at most 3650");
+        if self.password_history > MAX_HISTORY {
+            return bad("password_history", "must be at most 24");
         }
-        if self.search_limit == 0 || self.session_idle_secs == 0 || self.session_absolute_secs == 0 {
-            return bad("search_limit and session lifetimes must be positive");
+        if self.password_max_age_days > 3650 {
+            return bad("password_max_age_days", "must be at most 3650");
         }
         // hyper refuses a head buffer under 8 KiB; the XML caps stay within what a 1 MiB body can hold.
         if !(8 * 1024..=MAX_BODY_LIMIT).contains(&self.max_header_bytes) {
-            return bad("max_header_bytes must be between 8 KiB and 1 MiB");
+            return bad("max_header_bytes", "must be between 8 KiB and 1 MiB");
         }
         let xml = [
-            self.xml_max_depth,
-            self.xml_max_elements,
-            self.xml_max_children,
-            self.xml_max_attributes,
-            self.xml_max_attribute_bytes,
-            self.xml_max_text_bytes,
-            self.xml_max_namespaces,
-            self.xml_max_name_bytes,
+            ("xml_max_depth", self.xml_max_depth),
+            ("xml_max_elements", self.xml_max_elements),
+            ("xml_max_children", self.xml_max_children),
+            ("xml_max_attributes", self.xml_max_attributes),
+            ("xml_max_attribute_bytes", self.xml_max_attribute_bytes),
+            ("xml_max_text_bytes", self.xml_max_text_bytes),
+            ("xml_max_namespaces", self.xml_max_namespaces),
+            ("xml_max_name_bytes", self.xml_max_name_bytes),
         ];
-        if xml.iter().any(|n| !(1..=MAX_BODY_LIMIT).contains(n)) {
-            return bad("xml_max_* limits must be between 1 and 1048576");
+        if let Some((key, _)) = xml.iter().find(|(_, n)| !(1..=MAX_BODY_LIMIT).contains(n)) {
+            return bad(key, "must be between 1 and 1048576");
         }
         // The envelope alone is three levels deep (Envelope, Body, operation) with its fields below.
-        if self.xml_max_depth < 4 || self.xml_max_elements < 4 {
-            return bad("xml_max_depth and xml_max_elements must be at least 4");
+        if self.xml_max_depth < 4 {
+            return bad("xml_max_depth", "must be at least 4");
         }
-        if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 || self.lock_after_failures == 0 {
-            return bad("timeouts and lock_after_failures must be positive");
+        if self.xml_max_elements < 4 {
+            return bad("xml_max_elements", "must be at least 4");
         }
-        if self.lockout_max_delay_secs == 0 {
-            return bad("lockout_max_delay_secs must be positive");
+        match (&self.tls_cert_file, &self.tls_key_file) {
+            (Some(_), None) => return bad("tls_key_file", "must be set when tls_cert_file is"),
+            (None, Some(_)) => return bad("tls_cert_file", "must be set when tls_key_file is"),
+            _ => {}
         }
-        if self.login_rate_burst == 0 || self.login_rate_sources == 0 {
-            return bad("login_rate_burst and login_rate_sources must be at least 1");
+        if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log_filter) {
+            return Err(ConfigError::invalid("log_filter", e.to_string()));
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return bad("public_url", "must start with http:// or https://");
         }
         if self.shutdown_grace_secs > 3600 {
-            return bad("shutdown_grace_secs must be at most 3600");
+            return bad("shutdown_grace_secs", "must be at most 3600");
         }
         if self.session_purge_interval_secs == 0 {
-            return bad("session_purge_interval_secs must be positive");
+            return bad("session_purge_interval_secs", "must be at least 1");
         }
         Ok(())
     }
@@ -228,9 +303,15 @@ impl Settings {
         self.key_file.clone().unwrap_or_else(|| self.db.with_extension("key"))
     }
 
+    /// Whether the listener speaks TLS.
+    pub fn tls(&self) -> bool {
+        self.tls_cert_file.is_some() && self.tls_key_file.is_some()
+    }
+
     /// The URL clients are told to call.
     pub fn endpoint_url(&self, bound: SocketAddr) -> String {
-        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}/SOAP/"))
+        let scheme = if self.tls() { "https" } else { "http" };
+        self.public_url.clone().unwrap_or_else(|| format!("{scheme}://{bound}/SOAP/"))
     }
 
     pub fn xml_limits(&self) -> XmlLimits {

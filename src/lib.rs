@@ -5,6 +5,7 @@ pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod config_source;
 pub mod domain;
 pub mod http;
 pub mod messages;
@@ -33,6 +34,8 @@ pub enum StartError {
     #[error(transparent)]
     KeyFile(#[from] auth::secret_box::KeyFileError),
     #[error(transparent)]
+    Tls(#[from] http::tls::TlsError),
+    #[error(transparent)]
     Lock(#[from] store::sqlite::backup::LockError),
     #[error("listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
@@ -41,7 +44,7 @@ pub enum StartError {
 }
 
 pub fn open_store(settings: &Settings) -> Result<SqliteStore, StartError> {
-    SqliteStore::open(&settings.db)
+    SqliteStore::open_with(&settings.db, Duration::from_millis(settings.db_busy_timeout_ms))
         .map_err(|e| StartError::Store { path: settings.db.display().to_string(), message: e.to_string() })
 }
 
@@ -54,6 +57,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The running application (tests read its hasher's counters and move its clock).
     pub app: Arc<App>,
+    /// The listener's TLS, when on (`reload_tls` swaps its certificate).
+    pub tls: Option<Arc<http::tls::Tls>>,
     store: Arc<SqliteStore>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
@@ -63,6 +68,12 @@ pub struct Running {
 }
 
 impl Running {
+    /// Reads the certificate and key files again (SIGHUP): new handshakes use them; open connections are kept. On
+    /// error the old pair stays in use. Without TLS there is nothing to do.
+    pub fn reload_tls(&self) -> Result<(), http::tls::TlsError> {
+        self.tls.as_ref().map_or(Ok(()), |tls| tls.reload())
+    }
+
     /// Stops accepting, drains in-flight requests (at most `shutdown_grace_secs`, then their connections are
     /// closed), checkpoints the WAL into the database file, and returns when the server is gone.
     pub async fn stop(self) {
@@ -142,6 +153,10 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     // Before migrating: a second server on the same file stops here, and `admin restore` refuses while we run.
     let lock = store::sqlite::backup::DbLock::acquire(&settings.db)?;
     let (app, store) = build(&settings)?;
+    let tls = match (&settings.tls_cert_file, &settings.tls_key_file) {
+        (Some(cert), Some(key)) => Some(Arc::new(http::tls::Tls::load(cert, key)?)),
+        _ => None,
+    };
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
@@ -156,18 +171,22 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             max_header_bytes: settings.max_header_bytes,
             header_timeout: Duration::from_secs(settings.header_timeout_secs),
             body_timeout: Duration::from_secs(settings.body_timeout_secs),
+            request_timeout: Duration::from_secs(settings.request_timeout_secs),
+            trusted_proxies: settings.trusted_proxies.clone(),
             shutdown_grace: Duration::from_secs(settings.shutdown_grace_secs),
         },
+        tls: tls.is_some(),
         draining: std::sync::atomic::AtomicBool::new(false),
         wsdl: http::wsdl_for(&settings.endpoint_url(addr)),
         dynect_wsdl: http::dynect_wsdl_for(&settings.endpoint_url(addr)),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(http::serve(server, listener, async {
+    let task = tokio::spawn(http::serve(server, listener, tls.clone(), async {
         let _ = stopped.await;
     }));
     let purge =
         tokio::spawn(purge_sessions(Arc::clone(&app), Duration::from_secs(settings.session_purge_interval_secs)));
-    tracing::info!("usergate listening on http://{addr}/SOAP/");
-    Ok(Running { addr, app, store, stop, task, purge, _lock: lock })
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!("usergate listening on {scheme}://{addr}/SOAP/");
+    Ok(Running { addr, app, tls, store, stop, task, purge, _lock: lock })
 }

@@ -1,12 +1,11 @@
 //! The `usergate` command: parses arguments and calls the library (serve, migrate, admin), nothing else.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use usergate::admin::AdminTarget;
-use usergate::config::Settings;
+use usergate::config::{LogFormat, Settings};
 
 #[derive(Parser)]
 #[command(name = "usergate", version, about = "SOAP gateway for user accounts")]
@@ -14,25 +13,28 @@ struct Cli {
     /// TOML settings file (defaults apply to anything it leaves out).
     #[arg(long, global = true, env = "USERGATE_CONFIG")]
     config: Option<PathBuf>,
-    /// SQLite database file [default: ./usergate.db].
-    #[arg(long, global = true, env = "USERGATE_DB")]
-    db: Option<PathBuf>,
-    /// Key file sealing DDNS update-user passwords [default: the database path with extension .key].
-    #[arg(long, global = true, env = "USERGATE_KEY_FILE")]
-    key_file: Option<PathBuf>,
+    /// SQLite database file (key `db`) [default: ./usergate.db].
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// Key file sealing DDNS update-user passwords (key `key_file`) [default: the database path with extension .key].
+    #[arg(long, global = true)]
+    key_file: Option<String>,
+    /// Any setting, over the file and the environment (repeatable): `--set request_timeout_secs=60`.
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    set: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve SOAP over HTTP.
+    /// Serve SOAP over HTTP (HTTPS when tls_cert_file and tls_key_file are set).
     Serve {
-        /// Address to listen on [default: 127.0.0.1:8080].
-        #[arg(long, env = "USERGATE_LISTEN")]
-        listen: Option<SocketAddr>,
-        /// URL written into the served WSDL's soap:address.
-        #[arg(long, env = "USERGATE_PUBLIC_URL")]
+        /// Address to listen on (key `listen`) [default: 127.0.0.1:8080].
+        #[arg(long)]
+        listen: Option<String>,
+        /// URL written into the served WSDL's soap:address (key `public_url`).
+        #[arg(long)]
         public_url: Option<String>,
     },
     /// Create or upgrade the database schema, then exit.
@@ -42,6 +44,17 @@ enum Command {
         #[command(subcommand)]
         action: Admin,
     },
+    /// The configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Validate the configuration and print it as TOML, secrets redacted (exit 0 valid, 2 invalid).
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -81,44 +94,99 @@ enum Admin {
     },
 }
 
-fn settings(cli: &Cli) -> Result<Settings, String> {
-    let mut s = match &cli.config {
-        Some(path) => Settings::from_file(path).map_err(|e| e.to_string())?,
-        None => Settings::default(),
-    };
+/// Why the command failed; a configuration error exits with 2.
+enum Failure {
+    Config(String),
+    Other(String),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+fn settings(cli: &Cli) -> Result<Settings, Failure> {
+    use usergate::config_source::{Layers, Origin};
+    let mut layers = Layers::default();
+    let config = |e: usergate::config::ConfigError| Failure::Config(e.to_string());
+    if let Some(path) = &cli.config {
+        layers.file(path).map_err(config)?;
+    }
+    layers.env(|var| std::env::var(var).ok()).map_err(config)?;
+    let mut flags: Vec<(&str, &str, &str)> = Vec::new();
     if let Some(db) = &cli.db {
-        s.db = db.clone();
+        flags.push(("db", db, "--db"));
     }
-    if cli.key_file.is_some() {
-        s.key_file = cli.key_file.clone();
+    if let Some(k) = &cli.key_file {
+        flags.push(("key_file", k, "--key-file"));
     }
-    s.bootstrap_password = std::env::var(usergate::admin::PASSWORD_ENV).ok().map(usergate::config::Secret);
     if let Command::Serve { listen, public_url } = &cli.command {
         if let Some(l) = listen {
-            s.listen = *l;
+            flags.push(("listen", l, "--listen"));
         }
-        if public_url.is_some() {
-            s.public_url = public_url.clone();
+        if let Some(u) = public_url {
+            flags.push(("public_url", u, "--public-url"));
         }
     }
-    s.validate().map_err(|e| e.to_string())?;
+    for kv in &cli.set {
+        let (k, v) = kv.split_once('=').ok_or_else(|| Failure::Config(format!("--set {kv}: expected KEY=VALUE")))?;
+        flags.push((k.trim(), v, "--set"));
+    }
+    for (key, value, flag) in flags {
+        layers.text(key, value, Origin::Flag(flag.to_owned())).map_err(config)?;
+    }
+    let mut s = layers.settings().map_err(config)?;
+    s.bootstrap_password = std::env::var(usergate::admin::PASSWORD_ENV).ok().map(usergate::config::Secret);
     Ok(s)
 }
 
-fn init_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    use std::io::IsTerminal as _;
-    let ansi = std::io::stderr().is_terminal();
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
+fn init_logs(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    // RUST_LOG wins over log_filter (validated already).
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .and_then(|v| EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| EnvFilter::new(&settings.log_filter));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Human => {
+            use std::io::IsTerminal as _;
+            logs.with_ansi(std::io::stderr().is_terminal()).init()
+        }
+    }
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
     let running = usergate::start(settings).await.map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    tokio::spawn(reload_on_hangup(running.tls.clone()));
     shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     running.stop().await;
     Ok(())
+}
+
+/// SIGHUP reloads the TLS certificate and key; a failed reload keeps the old pair. Without TLS it is ignored (its
+/// default action would end the process).
+#[cfg(unix)]
+async fn reload_on_hangup(tls: Option<std::sync::Arc<usergate::http::tls::Tls>>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP: TLS reload unavailable");
+        return;
+    };
+    while hup.recv().await.is_some() {
+        match &tls {
+            None => tracing::info!("SIGHUP: nothing to reload (TLS is off)"),
+            Some(tls) => match tls.reload() {
+                Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+                Err(e) => tracing::error!(error = %e, "SIGHUP: TLS reload failed; keeping the certificate in use"),
+            },
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -141,12 +209,29 @@ async fn shutdown_signal() {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
-    let settings = settings(&cli)?;
+fn run(cli: Cli) -> Result<(), Failure> {
+    let settings = match settings(&cli) {
+        Ok(s) => s,
+        Err(e) => {
+            if matches!(cli.command, Command::Config { .. }) {
+                eprintln!("usergate: configuration invalid");
+            }
+            return Err(e);
+        }
+    };
+    init_logs(&settings);
     match cli.command {
+        Command::Config { action: ConfigAction::Check } => {
+            // The TLS files are read too: a pair that does not load is an invalid configuration.
+            if let (Some(cert), Some(key)) = (&settings.tls_cert_file, &settings.tls_key_file) {
+                usergate::http::tls::Tls::load(cert, key).map_err(|e| Failure::Config(e.to_string()))?;
+            }
+            print!("{}", usergate::config_source::render(&settings)?);
+            Ok(())
+        }
         Command::Serve { .. } => {
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-            rt.block_on(serve(settings))
+            Ok(rt.block_on(serve(settings))?)
         }
         Command::Migrate => {
             usergate::open_store(&settings).map_err(|e| e.to_string())?;
@@ -186,7 +271,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 Admin::Backup { .. } | Admin::Restore { .. } => Ok(None),
                 Admin::SeedBench { users } => {
                     let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
-                    let password = given.ok_or("seed-bench: set USERGATE_BOOTSTRAP_PASSWORD")?;
+                    let password = given.ok_or_else(|| "seed-bench: set USERGATE_BOOTSTRAP_PASSWORD".to_owned())?;
                     let n =
                         usergate::seed::seed_bench(&store, &hasher, users, password, min).map_err(|e| e.to_string())?;
                     eprintln!("seeded {n} users");
@@ -203,10 +288,13 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    init_logs();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Failure::Config(e)) => {
+            eprintln!("usergate: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(e)) => {
             eprintln!("usergate: {e}");
             ExitCode::FAILURE
         }

@@ -63,7 +63,7 @@ impl World {
     }
 
     fn call_as(&self, body: &[u8], transport: &Transport<'_>) -> usergate::http::endpoint::Answer {
-        self.rt.block_on(handle(&self.app, body, transport, meta()))
+        self.rt.block_on(handle(&self.app, body, transport, &meta()))
     }
 
     /// A live owner token: the last one while it works, else a new login (inputs may log it out).

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::summary::{RequestOutcome, Verdict};
 use crate::app::{App, Policy};
 use crate::domain::audit::{JobId, RequestMeta};
 use crate::domain::{DomainError, ErrCode};
@@ -9,18 +10,15 @@ use crate::messages::common::{Frame, Msg, write_response};
 use crate::messages::profile::{self, Profile};
 use crate::messages::reader::DecodeError;
 use crate::messages::{self, Operation, write_data};
-use crate::metrics::Outcome;
 use crate::ops::{self, Ctx};
 use crate::soap::{Fault, FaultCode, Version, envelope};
 
-/// A finished answer: HTTP status, content type and body; and, for `/metrics`, the operation it answered (`None`:
-/// the request never reached one) and how it ended.
+/// A finished answer: HTTP status, content type and body, and what it says (for the request's summary).
 pub struct Answer {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
-    pub operation: Option<Operation>,
-    pub outcome: Outcome,
+    pub verdict: Verdict,
 }
 
 /// The charset a request body is in (design.md section 6: UTF-8 or UTF-16, from Content-Type or BOM).
@@ -59,12 +57,15 @@ pub fn decode_text(body: &[u8], charset: Charset) -> Result<String, Fault> {
     }
 }
 
-fn fault_answer(mut fault: Fault, job: JobId) -> Answer {
+/// A fault as the answer; `op` when the operation was known.
+pub fn fault_answer(mut fault: Fault, job: JobId, op: Option<Operation>) -> Answer {
     fault.job_id = Some(job.0);
     let mut body = String::with_capacity(768);
     fault.write(&mut body);
-    let outcome = if fault.code == FaultCode::Server { Outcome::ServerError } else { Outcome::CallerError };
-    Answer { status: fault.http_status(), content_type: fault.version.content_type(), body, operation: None, outcome }
+    let outcome =
+        if fault.code == FaultCode::Server { RequestOutcome::ServerFault } else { RequestOutcome::ClientFault };
+    let verdict = Verdict { operation: op, outcome, err_cd: Some(fault.err_cd), job_id: Some(job.0) };
+    Answer { status: fault.http_status(), content_type: fault.version.content_type(), body, verdict }
 }
 
 /// A domain or field failure, as a fault or (with fault_incompat=1) a `status=failure` response, in the profile's
@@ -76,14 +77,15 @@ fn failure_answer(
     err: &DomainError,
     job: JobId,
 ) -> Answer {
-    let outcome = if err.code.is_caller_error() { Outcome::CallerError } else { Outcome::ServerError };
+    let outcome = if err.code.is_caller_error() { RequestOutcome::Failure } else { RequestOutcome::ServerFailure };
     if fault_incompat {
         let mut body = String::with_capacity(768);
         let msgs = [Msg::error(err)];
         let (ns, response_element) = (profile.namespace(), profile.response_element(op));
         let frame = Frame { version, response_element: &response_element, ns: &ns, job_id: job.0, success: false };
         write_response(&mut body, frame, &msgs, |out| messages::write_failure_data(out, profile, op));
-        return Answer { status: 200, content_type: version.content_type(), body, operation: Some(op), outcome };
+        let verdict = Verdict { operation: Some(op), outcome, err_cd: Some(err.code.as_str()), job_id: Some(job.0) };
+        return Answer { status: 200, content_type: version.content_type(), body, verdict };
     }
     let code = if err.code.is_caller_error() { FaultCode::Client } else { FaultCode::Server };
     let fault = Fault {
@@ -96,7 +98,7 @@ fn failure_answer(
         detail_ns: profile.namespace(),
         not_understood: Box::default(),
     };
-    Answer { operation: Some(op), ..fault_answer(fault, job) }
+    fault_answer(fault, job, Some(op))
 }
 
 async fn job_id(app: &Arc<App>) -> JobId {
@@ -177,17 +179,17 @@ pub fn read_request_with(text: &str, transport: &Transport<'_>, policy: &Policy)
 }
 
 /// Handles one SOAP request body, with what the HTTP layer said about it.
-pub async fn handle(app: &Arc<App>, body: &[u8], transport: &Transport<'_>, meta: RequestMeta) -> Answer {
+pub async fn handle(app: &Arc<App>, body: &[u8], transport: &Transport<'_>, meta: &RequestMeta) -> Answer {
     let text = match decode_text(body, transport.charset) {
         Ok(text) => text,
         Err(fault) => {
             let fault = fault.in_version(transport.media.unwrap_or(Version::V11));
-            return fault_answer(fault, job_id(app).await);
+            return fault_answer(fault, job_id(app).await, None);
         }
     };
     let Parsed { version, profile, op, decoded } = match read_request_with(&text, transport, &app.policy) {
         Ok(parsed) => parsed,
-        Err(Rejected::Envelope(fault)) => return fault_answer(fault, job_id(app).await),
+        Err(Rejected::Envelope(fault)) => return fault_answer(fault, job_id(app).await, None),
         Err(Rejected::Field { profile, op, version, fault_incompat, error }) => {
             return failure_answer((profile, op), version, fault_incompat, &error, job_id(app).await);
         }
@@ -199,7 +201,7 @@ pub async fn handle(app: &Arc<App>, body: &[u8], transport: &Transport<'_>, meta
     if let Some(hash) = ops::reads_only(app, &decoded.request, now)
         && let Some(job) = app.store.next_job_id_if_reserved()
     {
-        let ctx = Ctx { app, meta: &meta, job, now, token_hash: Some(hash) };
+        let ctx = Ctx { app, meta, job, now, token_hash: Some(hash) };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ops::dispatch(&ctx, decoded.request)));
         return match outcome {
             Ok(result) => answer_for((profile, op), version, fault_incompat, job, result),
@@ -209,6 +211,8 @@ pub async fn handle(app: &Arc<App>, body: &[u8], transport: &Transport<'_>, meta
     // Closed only if the App is gone, which cannot happen while a request holds it.
     let _slot = if decoded.request.needs_password_work() { app.password_gate.acquire().await.ok() } else { None };
     let worker = Arc::clone(app);
+    // The blocking pool needs its own copy; the in-place read above did not.
+    let meta = meta.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let job = worker.store.next_job_id()?;
         let ctx = Ctx { app: &worker, meta: &meta, job, now, token_hash: None };
@@ -253,8 +257,10 @@ fn answer_for(
             let frame = Frame { version, response_element: &response_element, ns: &ns, job_id: job.0, success };
             let msgs: Vec<Msg> = std::iter::once(msg).chain(reply.warning.map(Msg::warn)).collect();
             write_response(&mut body, frame, &msgs, |out| write_data(out, &reply.data, profile));
-            let (operation, outcome) = (Some(op), Outcome::Success);
-            Answer { status: 200, content_type: version.content_type(), body, operation, outcome }
+            // A GetJob replay reports the outcome of the call it answers for; this call itself succeeded.
+            let verdict =
+                Verdict { operation: Some(op), outcome: RequestOutcome::Success, err_cd: None, job_id: Some(job.0) };
+            Answer { status: 200, content_type: version.content_type(), body, verdict }
         }
         Err(err) => failure_answer((profile, op), version, fault_incompat, &err, job),
     }

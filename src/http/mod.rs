@@ -1,8 +1,11 @@
-//! The HTTP server: accept loop with a connection cap, hyper with header/body timeouts and size limits,
-//! graceful shutdown, and the routes (SOAP, WSDL, health, readiness, metrics).
+//! The HTTP server: accept loop with a connection cap, optional TLS, hyper with header/body timeouts and size
+//! limits, graceful shutdown, and the routes (SOAP, WSDL, health, readiness, metrics).
 
 pub mod endpoint;
+pub mod proxy;
 mod routes;
+pub mod summary;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,8 +28,13 @@ pub struct HttpLimits {
     pub max_connections: usize,
     pub max_headers: usize,
     pub max_header_bytes: usize,
+    /// Also bounds the TLS handshake.
     pub header_timeout: Duration,
     pub body_timeout: Duration,
+    /// A SOAP request from the end of its head to its answer.
+    pub request_timeout: Duration,
+    /// Peers whose X-Forwarded-For / X-Forwarded-Proto are believed.
+    pub trusted_proxies: Vec<proxy::Cidr>,
     /// How long shutdown waits for in-flight requests before closing their connections.
     pub shutdown_grace: Duration,
 }
@@ -35,6 +43,8 @@ pub struct HttpLimits {
 pub struct Server {
     pub app: Arc<App>,
     pub limits: HttpLimits,
+    /// Whether connections speak TLS (the acceptor is `serve`'s argument).
+    pub tls: bool,
     /// The native WSDL with soap:address pointing at us.
     pub wsdl: String,
     /// The DynECT 3.x WSDL (`/wsdl/dynect.wsdl`), likewise.
@@ -65,8 +75,14 @@ pub fn dynect_wsdl_for(endpoint_url: &str) -> String {
 
 /// Serves until `shutdown` resolves, then drains: stops accepting; answers from then on say `Connection: close`;
 /// connections between requests get `IDLE_LINGER` to send one more; then idle ones are closed and busy ones finish
-/// their request, until `shutdown_grace` after the signal, when whatever is left is closed.
-pub async fn serve(server: Arc<Server>, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+/// their request, until `shutdown_grace` after the signal, when whatever is left is closed. With `tls`, every
+/// connection first completes a TLS handshake within the header timeout, holding its connection slot meanwhile.
+pub async fn serve(
+    server: Arc<Server>,
+    listener: TcpListener,
+    tls: Option<Arc<tls::Tls>>,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let max = server.limits.max_connections;
     let slots = Arc::new(Semaphore::new(max));
@@ -100,11 +116,32 @@ pub async fn serve(server: Arc<Server>, listener: TcpListener, shutdown: impl Fu
         let _ = stream.set_nodelay(true);
         let srv = Arc::clone(&server);
         let svc = service_fn(move |req| routes::route(Arc::clone(&srv), peer, req));
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
         let mut hard = hard_stopped.clone();
+        let Some(tls) = &tls else {
+            let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), svc));
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = conn => {}
+                    _ = hard.wait_for(|stop| *stop) => {}
+                }
+                drop(permit);
+            });
+            continue;
+        };
+        let (tls, http, watcher) = (Arc::clone(tls), http.clone(), graceful.watcher());
+        let handshake_timeout = server.limits.header_timeout;
         tokio::spawn(async move {
+            let served = async {
+                match tokio::time::timeout(handshake_timeout, tls.acceptor().accept(stream)).await {
+                    Ok(Ok(stream)) => {
+                        let _ = watcher.watch(http.serve_connection(TokioIo::new(stream), svc)).await;
+                    }
+                    Ok(Err(e)) => tracing::debug!(error = %e, peer = %peer, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(peer = %peer, "TLS handshake timed out"),
+                }
+            };
             tokio::select! {
-                _ = conn => {}
+                _ = served => {}
                 _ = hard.wait_for(|stop| *stop) => {}
             }
             drop(permit);

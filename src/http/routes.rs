@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
@@ -15,9 +15,11 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 
 use super::Server;
-use super::endpoint::{Answer, Charset, Transport, handle};
-use crate::domain::audit::RequestMeta;
-use crate::soap::Version;
+use super::endpoint::{Answer, Charset, Transport, fault_answer, handle};
+use super::proxy;
+use super::summary::{RequestSummary, Verdict};
+use crate::domain::audit::{JobId, RequestMeta};
+use crate::soap::{Fault, FaultCode, Version};
 
 type Reply = Response<Full<Bytes>>;
 
@@ -107,7 +109,7 @@ pub async fn route(server: Arc<Server>, peer: SocketAddr, req: Request<Incoming>
         (&Method::GET, "/healthz") => plain(StatusCode::OK, "ok\n"),
         (&Method::GET, "/readyz") => ready(&server).await,
         (&Method::GET, "/metrics") => metrics_text(&server).await,
-        (&Method::POST, p) if is_soap_path(p) => soap(&server, peer, req).await,
+        (&Method::POST, p) if is_soap_path(p) => soap_request(&server, peer, req).await,
         (_, p) if is_soap_path(p) => {
             let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "POST a SOAP envelope, or GET ?wsdl\n");
             r.headers_mut().insert(ALLOW, HeaderValue::from_static("POST, GET"));
@@ -170,44 +172,75 @@ fn wsdl(text: &str) -> Reply {
     r
 }
 
-async fn soap(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Reply {
-    let started = Instant::now();
+/// One SOAP request under the whole-request timeout, summarized once and logged.
+async fn soap_request(server: &Server, peer: SocketAddr, req: Request<Incoming>) -> Reply {
+    let started = std::time::Instant::now();
+    let origin = proxy::origin(peer.ip(), req.headers(), &server.limits.trusted_proxies);
+    let meta = RequestMeta {
+        client_ip: Some(origin.client),
+        client_addr: origin.client.to_string(),
+        correlation_id: correlation_id(req.headers()),
+    };
+    let scheme = if server.tls { "https" } else { origin.forwarded_proto.unwrap_or("http") };
+    let media_type = content_type(req.headers());
+    // Answered in the version the Content-Type announces when the request runs out of time.
+    let media = media_type.as_ref().and_then(|(_, media, _)| *media).unwrap_or(Version::V11);
+    let work = soap(server, &meta, media_type, req);
+    let (reply, verdict) = match tokio::time::timeout(server.limits.request_timeout, work).await {
+        Ok(done) => done,
+        Err(_) => {
+            // The operation may still finish (a write commits or not); its audit record says which.
+            let info = "server: the request did not finish in time; a change it asked for may still be made";
+            let fault = Fault { err_cd: "SERVICE_UNAVAILABLE", ..Fault::new(FaultCode::Server, info) };
+            let a = fault_answer(fault.in_version(media), JobId(0), None);
+            let verdict = Verdict { job_id: None, ..a.verdict };
+            (answer(a, &meta.correlation_id), verdict)
+        }
+    };
+    let summary = RequestSummary::new(verdict, started.elapsed(), reply.status().as_u16());
+    if let Some(outcome) = summary.metrics_outcome() {
+        server.app.metrics.observe(summary.operation, outcome, summary.latency);
+    }
+    summary.log(&meta, scheme);
+    reply
+}
+
+/// `media_type`: what the Content-Type said (`content_type`).
+async fn soap(
+    server: &Server,
+    meta: &RequestMeta,
+    media_type: Option<(Charset, Option<Version>, Option<String>)>,
+    req: Request<Incoming>,
+) -> (Reply, Verdict) {
+    let refused = |status, text| (plain(status, text), Verdict::REFUSED);
     let limit = server.limits.body_limit;
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
+        return refused(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
     }
-    let Some((charset, media, action_param)) = content_type(req.headers()) else {
-        return plain(
+    let Some((charset, media, action_param)) = media_type else {
+        return refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected text/xml or application/soap+xml in UTF-8 or UTF-16\n",
         );
     };
-    let request_id = correlation_id(req.headers());
     let soap_action = req.headers().get("soapaction").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = Limited::new(req.into_body(), limit);
     let bytes = match tokio::time::timeout(server.limits.body_timeout, body.collect()).await {
         Ok(Ok(c)) => c.to_bytes(),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
+            return refused(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
         }
-        Ok(Err(_)) => return plain(StatusCode::BAD_REQUEST, "could not read the request body\n"),
+        Ok(Err(_)) => return refused(StatusCode::BAD_REQUEST, "could not read the request body\n"),
         Err(_) => {
-            return plain(StatusCode::REQUEST_TIMEOUT, "request body not received in time\n");
+            return refused(StatusCode::REQUEST_TIMEOUT, "request body not received in time\n");
         }
-    };
-    let meta = RequestMeta {
-        client_ip: Some(peer.ip()),
-        client_addr: peer.ip().to_string(),
-        correlation_id: request_id.clone(),
     };
     let transport =
         Transport { charset, media, soap_action: soap_action.as_deref(), action_param: action_param.as_deref() };
     let a = handle(&server.app, &bytes, &transport, meta).await;
-    server.app.metrics.observe(a.operation, a.outcome, started.elapsed());
-    // An access log at debug level: at info it would cost more than the request at full load.
-    tracing::debug!(status = a.status, request_id = %request_id, peer = %peer, bytes = bytes.len(), "soap request");
-    answer(a, &request_id)
+    let verdict = a.verdict;
+    (answer(a, &meta.correlation_id), verdict)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/interop/run.sh: owns running the real-client interop tests (zeep, suds; on the DynECT WSDLs also PHP
-# SoapClient) against a built usergate binary.
+# SoapClient; zeep over built-in TLS) against a built usergate binary.
 # Usage: bash tests/interop/run.sh   (USERGATE_BIN overrides target/release/usergate; nothing is built here)
 set -euo pipefail
 
@@ -32,7 +32,7 @@ export no_proxy="$NO_PROXY"
 
 cd "$here"
 # All modules in one unittest run; the last line is the plain "interop: N passed, N failed" summary.
-"$venv/bin/python" - test_zeep test_suds test_dynect <<'PY'
+"$venv/bin/python" - test_zeep test_suds test_dynect test_tls <<'PY'
 import sys
 import unittest
 

@@ -22,10 +22,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 10
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+/\S*)")
+LISTENING = re.compile(r"listening on (https?://127\.0\.0\.1:\d+/\S*)")
 
-# Variables the binary reads through clap's `env`: a developer's shell must not redirect the test server.
-_SERVER_ENV = ("USERGATE_CONFIG", "USERGATE_DB", "USERGATE_LISTEN", "USERGATE_PUBLIC_URL")
+
+def _server_env(name):
+    """Every USERGATE_* variable sets a key of the binary: a developer's shell must not change the test server."""
+    return name.startswith("USERGATE_")
 
 
 def binary_path():
@@ -67,7 +69,7 @@ def usergate(bootstrap_password, config=None):
             config_path.write_text("".join(f"{k} = {_toml_value(v)}\n" for k, v in config.items()))
             args += ["--config", str(config_path)]
         args += ["serve", "--listen", "127.0.0.1:0"]
-        env = {k: v for k, v in os.environ.items() if k not in _SERVER_ENV}
+        env = {k: v for k, v in os.environ.items() if not _server_env(k)}
         env["USERGATE_BOOTSTRAP_PASSWORD"] = bootstrap_password
         env.setdefault("RUST_LOG", "info")
         log_path = tmp / "usergate.log"

@@ -125,6 +125,11 @@ impl TestApp {
         &self.running.as_ref().expect("a server started by this harness").app
     }
 
+    /// Reads the TLS certificate and key files again, as SIGHUP does.
+    pub fn reload_tls(&self) -> Result<(), usergate::http::tls::TlsError> {
+        self.running.as_ref().expect("a server started by this harness").reload_tls()
+    }
+
     /// The database file.
     pub fn db_path(&self) -> std::path::PathBuf {
         self.dir.path().join("usergate.db")

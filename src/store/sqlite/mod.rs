@@ -37,8 +37,9 @@ use crate::domain::totp::TotpState;
 use crate::domain::user::{CustomerId, User, UserId};
 use crate::domain::values::{CustomerName, Timestamp, UserName};
 
-/// design.md section 6: a writer waits this long for another process's lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// design.md section 6: a connection waits this long for another process's lock before failing (the default of
+/// `db_busy_timeout_ms`).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Idle reader connections kept; more are opened under load and closed when returned.
 const MAX_IDLE_READERS: usize = 8;
 /// Enough for every distinct statement the store prepares, so `prepare_cached` never evicts.
@@ -52,6 +53,8 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
     writer: Writer,
     path: PathBuf,
+    /// How long a reader opened later waits for a lock.
+    busy_timeout: Duration,
     /// Sessions and their users, for the lookups of every authenticated request (`cache.rs`).
     cache: Cache,
     /// The next job id to hand out.
@@ -65,7 +68,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
+fn configure_writer(conn: &Connection, busy_timeout: Duration) -> Result<(), StoreError> {
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::NoWal(mode));
@@ -73,25 +76,30 @@ fn configure_writer(conn: &Connection) -> Result<(), StoreError> {
     // FULL: a commit is on disk when it returns, so an acknowledged change survives power loss.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
 
-fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+fn open_reader(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(busy_timeout)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed) and migrates the database at `path`, with the default busy timeout.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, BUSY_TIMEOUT)
+    }
+
+    /// `open`, each connection waiting up to `busy_timeout` for another process's lock (`db_busy_timeout_ms`).
+    pub fn open_with(path: &Path, busy_timeout: Duration) -> Result<SqliteStore, StoreError> {
         // 0600 before SQLite creates it: the -wal and -shm files take the database file's mode.
         backup::create_private(path).map_err(|e| StoreError::File(format!("{}: {e}", path.display())))?;
         let mut conn = Connection::open(path)?;
-        configure_writer(&conn)?;
+        configure_writer(&conn, busy_timeout)?;
         migrate::run(&mut conn)?;
         // Ids up to the stored ceiling may have been handed out before a crash, even without an audit record.
         let next = queries::job_id_floor(&conn)?.saturating_add(1);
@@ -102,6 +110,7 @@ impl SqliteStore {
             writer: Writer::new(conn),
             cache: Cache::default(),
             path: path.to_owned(),
+            busy_timeout,
             next_job: AtomicI64::new(next),
             job_ceiling: AtomicI64::new(ceiling),
         })
@@ -141,7 +150,7 @@ impl SqliteStore {
         let idle = lock(&self.readers).pop();
         let mut conn = match idle {
             Some(conn) => conn,
-            None => open_reader(&self.path)?,
+            None => open_reader(&self.path, self.busy_timeout)?,
         };
         let out = f(&mut conn);
         let mut readers = lock(&self.readers);
