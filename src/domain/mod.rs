@@ -6,6 +6,7 @@ pub mod ddns;
 pub mod error;
 pub mod login_guard;
 pub mod permission;
+pub mod search;
 pub mod session;
 pub mod store;
 pub mod user;
