@@ -78,6 +78,9 @@ pub struct Settings {
     /// UpdateCurrentUser may change the caller's own `user_name` (Zato lets users rename themselves; off here).
     pub allow_self_rename: bool,
     pub search_limit: u64,
+    /// Audit records older than this many days are purged hourly by the server once an all-customer export covers
+    /// them (`usergate admin audit export`); 0 keeps them forever.
+    pub audit_retention_days: u32,
     pub session_idle_secs: u64,
     pub session_absolute_secs: u64,
     pub lock_after_failures: u32,
@@ -169,6 +172,7 @@ impl Default for Settings {
             phone_required: false,
             allow_self_rename: false,
             search_limit: 10_000,
+            audit_retention_days: 0,
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             lock_after_failures: 100,

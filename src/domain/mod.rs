@@ -7,6 +7,7 @@ pub mod error;
 pub mod login_guard;
 pub mod passwords;
 pub mod permission;
+pub mod search;
 pub mod session;
 pub mod store;
 pub mod totp;

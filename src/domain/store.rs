@@ -5,6 +5,9 @@ use super::audit::{AuditEntry, JobId, JobRecord};
 use super::ddns::{DdnsUser, DecideDdns, SealedPassword};
 use super::error::DomainError;
 use super::login_guard::{AccountKey, GuardState};
+use super::search::{
+    AuditEvent, AuditFilter, ExportScope, ExportSummary, Page, PageRequest, PurgeOutcome, UserQuery, UserSearch,
+};
 use super::session::{SessionId, TokenHash};
 use super::totp::{SealedTotp, TotpState};
 use super::user::{CustomerId, NewUser, User, UserId};
@@ -109,11 +112,6 @@ pub enum LoginRecord {
     Refused,
 }
 
-pub enum Search {
-    Found(Vec<User>),
-    TooMany(u64),
-}
-
 pub trait Store: Send + Sync {
     /// The next job id from the one strictly increasing sequence.
     fn next_job_id(&self) -> Result<JobId, DomainError>;
@@ -139,9 +137,10 @@ pub trait Store: Send + Sync {
     fn password_history(&self, id: UserId, count: usize) -> Result<Vec<String>, DomainError>;
     /// The sealed TOTP key and replay mark of a user with TOTP on.
     fn totp_state(&self, id: UserId) -> Result<Option<TotpState>, DomainError>;
-    /// Users of one customer ordered by user_name, matching `search` (lower-cased) as a substring of the name
-    /// fields and email; `TooMany` when more than `limit` match.
-    fn search_users(&self, customer: CustomerId, search: Option<&str>, limit: u64) -> Result<Search, DomainError>;
+    /// Users of one customer matching the query's filter, in its order: one page after its cursor (INVALID_DATA
+    /// `cursor:` for a cursor this store did not make for this query), or, unpaged, every match (`TooMany` when
+    /// more than `limit` match).
+    fn query_users(&self, customer: CustomerId, query: &UserQuery, limit: u64) -> Result<UserSearch, DomainError>;
 
     /// TARGET_EXISTS when the name is taken (ignoring case).
     fn insert_user(&self, new: &NewUserRecord, audit: &AuditEntry) -> Result<User, DomainError>;
@@ -193,4 +192,22 @@ pub trait Store: Send + Sync {
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError>;
     /// The audit record `id` of `customer` with the result recorded beside it; `None` when there is none.
     fn job(&self, customer: CustomerId, id: JobId) -> Result<Option<JobRecord>, DomainError>;
+    /// A customer's audit records matching `filter`, newest first, one keyset page (cursors as `query_users`).
+    fn audit_events(
+        &self,
+        customer: CustomerId,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>, DomainError>;
+    /// Streams the audit records of `scope` (oldest first, one snapshot) into `sink`; an error from `sink` stops it.
+    fn export_audit(
+        &self,
+        scope: ExportScope,
+        sink: &mut dyn FnMut(&AuditEvent) -> Result<(), DomainError>,
+    ) -> Result<ExportSummary, DomainError>;
+    /// Records a finished export (its time, scope and highest job id), so that a purge can tell what was exported.
+    fn record_export(&self, scope: ExportScope, at: Timestamp, summary: ExportSummary) -> Result<(), DomainError>;
+    /// Removes the audit records (and their results) from before `before`, if an all-customer export made after
+    /// them covers them all; records the purge as `audit`.
+    fn purge_audit(&self, before: Timestamp, audit: &AuditEntry) -> Result<PurgeOutcome, DomainError>;
 }

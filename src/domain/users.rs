@@ -2,12 +2,12 @@
 
 use super::access::{AccessItems, ListEdit};
 use super::audit::{AuditEntry, Outcome};
-use super::error::{DomainError, ErrCode};
+use super::error::DomainError;
 use super::login_guard::{AccountKey, InFlight, LockoutPolicy};
 use super::passwords::{PasswordRules, check_history};
 use super::permission::{Authorized, Grants, Group, Permission, PermissionReport, authorize, check, gate, report};
 use super::session::Caller;
-use super::store::{Change, CustomerFacts, LoginRecord, NewUserRecord, Revoke, Search, Store};
+use super::store::{Change, CustomerFacts, LoginRecord, NewUserRecord, Revoke, Store};
 use super::totp::TotpVault;
 use super::user::{Access, NewUser, Password, Patch, User, UserId, UserKey, UserPatch};
 use super::values::{Timestamp, UserName};
@@ -147,23 +147,6 @@ pub fn get(store: &dyn Store, by: &Authorized<'_, gate::UserGet>, key: &UserKey)
 /// GetCurrentUser: the caller's own record; any live session may read it.
 pub fn current(store: &dyn Store, caller: &Caller) -> Result<User, DomainError> {
     store.user_by_id(caller.customer, caller.user_id)?.ok_or_else(|| DomainError::not_found("user_name"))
-}
-
-pub fn list(
-    store: &dyn Store,
-    by: &Authorized<'_, gate::UserGet>,
-    search: Option<&str>,
-    limits: Limits,
-) -> Result<Vec<User>, DomainError> {
-    let lowered = search.filter(|s| !s.is_empty()).map(str::to_lowercase);
-    match store.search_users(by.caller().customer, lowered.as_deref(), limits.search_limit)? {
-        Search::Found(users) => Ok(users),
-        Search::TooMany(n) => Err(DomainError::new(
-            ErrCode::OperationFailed,
-            "search",
-            format_args!("{n} users match; narrow the search"),
-        )),
-    }
 }
 
 /// Runs `rule` on the target inside the store's write transaction; NOT_FOUND when it does not exist. The caller's

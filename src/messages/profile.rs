@@ -106,6 +106,8 @@ fn dynect_name(op: Operation, generation: Generation) -> Option<&'static str> {
         | Operation::ReactivateUser
         | Operation::GetCurrentUser
         | Operation::UpdateCurrentUser => return None,
+        // Native only: Dyn had no audit query.
+        Operation::GetAuditEvents => return None,
     })
 }
 
@@ -188,7 +190,7 @@ impl Profile {
             (Some(Generation::Two), Operation::GetUsers) => session_token::FIELDS,
             (Some(Generation::Three), Operation::CreateUser) => DYN3_CREATE_USER,
             (Some(Generation::Three), Operation::UpdateUser) => DYN3_UPDATE_USER,
-            (Some(Generation::Three), Operation::GetUsers) => get_users::FIELDS,
+            (Some(Generation::Three), Operation::GetUsers) => get_users::DYNECT_FIELDS,
             (Some(_), Operation::UpdateUserPassword) => DYN_UPDATE_USER_PASSWORD,
             (Some(_), Operation::SessionLogin) => DYN_SESSION_LOGIN,
             (Some(Generation::Two), Operation::GetJob) => DYN2_GET_JOB,

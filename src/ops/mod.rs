@@ -12,6 +12,7 @@ mod create_user;
 mod deactivate_user;
 mod delete_one_update_user;
 mod delete_user;
+mod get_audit_events;
 mod get_current_user;
 mod get_job;
 mod get_update_user_password;
@@ -147,7 +148,7 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::SessionKeepAlive { token } => session_keep_alive::run(ctx, &token),
         Request::CreateUser { token, user } => create_user::run(ctx, &token, *user),
         Request::GetUser { token, key } => get_user::run(ctx, &token, &key),
-        Request::GetUsers { token, search } => get_users::run(ctx, &token, search.as_deref()),
+        Request::GetUsers { token, query } => get_users::run(ctx, &token, &query),
         Request::UpdateUser { token, user_name, patch, expected_version } => {
             update_user::run(ctx, &token, &user_name, *patch, expected_version)
         }
@@ -197,6 +198,7 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         Request::UpdateCurrentUser { token, patch, expected_version } => {
             update_current_user::run(ctx, &token, *patch, expected_version)
         }
+        Request::GetAuditEvents { token, filter, page } => get_audit_events::run(ctx, &token, &filter, &page),
     };
     if let Err(e) = &result
         && e.code == ErrCode::InternalError

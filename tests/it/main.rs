@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod audit_log;
 mod authz_matrix;
 mod block_delete;
 mod cli;
@@ -25,6 +26,7 @@ mod passwords;
 mod permission_report;
 mod readme_examples;
 mod robustness;
+mod search;
 mod security;
 mod session;
 mod soap12;

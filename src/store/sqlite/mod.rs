@@ -4,11 +4,13 @@
 
 pub mod backup;
 mod cache;
+mod cursor;
 mod ddns;
 mod error;
 mod migrate;
 mod queries;
 mod rows;
+mod search;
 #[cfg(test)]
 mod tests;
 mod user_view;
@@ -29,9 +31,12 @@ use crate::domain::audit::{AuditEntry, JobId, JobRecord};
 use crate::domain::ddns::{DdnsUser, DecideDdns, SealedPassword};
 use crate::domain::error::DomainError;
 use crate::domain::login_guard::{AccountKey, GuardState};
+use crate::domain::search::{
+    AuditEvent, AuditFilter, ExportScope, ExportSummary, Page, PageRequest, PurgeOutcome, UserQuery, UserSearch,
+};
 use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
-    Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, Search, SessionCutoffs, SessionRow, Store,
+    Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, SessionCutoffs, SessionRow, Store,
 };
 use crate::domain::totp::TotpState;
 use crate::domain::user::{CustomerId, User, UserId};
@@ -42,8 +47,9 @@ use crate::domain::values::{CustomerName, Timestamp, UserName};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Idle reader connections kept; more are opened under load and closed when returned.
 const MAX_IDLE_READERS: usize = 8;
-/// Enough for every distinct statement the store prepares, so `prepare_cached` never evicts.
-const STATEMENT_CACHE: usize = 64;
+/// Enough for every fixed statement the store prepares and the filter combinations of GetUsers and
+/// GetAuditEvents in use, so that `prepare_cached` rarely evicts.
+const STATEMENT_CACHE: usize = 256;
 /// Job ids reserved per durable write of the ceiling.
 const JOB_ID_BLOCK: i64 = 10_000;
 
@@ -61,6 +67,8 @@ pub struct SqliteStore {
     next_job: AtomicI64,
     /// The highest job id durably reserved (`meta.job_id_ceiling`): ids up to it survive a crash unreused.
     job_ceiling: AtomicI64,
+    /// Signs page cursors (`cursor.rs`), from the database's own secret.
+    cursor_key: cursor::CursorKey,
 }
 
 /// A panic while a lock was held unwound through the `Transaction`, which rolled back; the connection is clean.
@@ -105,7 +113,9 @@ impl SqliteStore {
         let next = queries::job_id_floor(&conn)?.saturating_add(1);
         // Nothing reserved yet: the first job id reserves the first block, a durable write that start-up skips.
         let ceiling = next - 1;
+        let cursor_key = cursor::CursorKey::new(&search::cursor_secret(&conn)?);
         Ok(SqliteStore {
+            cursor_key,
             readers: Mutex::new(Vec::new()),
             writer: Writer::new(conn),
             cache: Cache::default(),
@@ -374,16 +384,9 @@ impl Store for SqliteStore {
         Ok(self.read(|c| queries::password_hash(c, id))?)
     }
 
-    fn search_users(&self, customer: CustomerId, search: Option<&str>, limit: u64) -> Result<Search, DomainError> {
-        // One snapshot, so the users, their lists and the count agree.
-        Ok(self.snapshot(|c| {
-            // One scan in the common case; the count (a second scan) only to report too many.
-            let users = queries::users_matching(c, customer, search, limit.saturating_add(1))?;
-            if users.len() as u64 > limit {
-                return Ok(Search::TooMany(queries::count_matching(c, customer, search)?));
-            }
-            Ok(Search::Found(users))
-        })?)
+    fn query_users(&self, customer: CustomerId, query: &UserQuery, limit: u64) -> Result<UserSearch, DomainError> {
+        // One snapshot, so the page, its users' lists and the total agree.
+        Ok(self.snapshot(|c| search::query_users(c, &self.cursor_key, customer, query, limit))?)
     }
 
     fn insert_user(&self, new: &NewUserRecord, audit: &AuditEntry) -> Result<User, DomainError> {
@@ -540,5 +543,48 @@ impl Store for SqliteStore {
 
     fn job(&self, customer: CustomerId, id: JobId) -> Result<Option<JobRecord>, DomainError> {
         Ok(self.read(|c| queries::job(c, customer, id))?)
+    }
+
+    fn audit_events(
+        &self,
+        customer: CustomerId,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>, DomainError> {
+        Ok(self.snapshot(|c| search::audit_events(c, &self.cursor_key, customer, filter, page))?)
+    }
+
+    fn export_audit(
+        &self,
+        scope: ExportScope,
+        sink: &mut dyn FnMut(&AuditEvent) -> Result<(), DomainError>,
+    ) -> Result<ExportSummary, DomainError> {
+        // One read snapshot: rows committed while the export runs are neither half-written nor counted.
+        Ok(self.snapshot(|c| search::export_audit(c, scope, sink))?)
+    }
+
+    fn record_export(&self, scope: ExportScope, at: Timestamp, summary: ExportSummary) -> Result<(), DomainError> {
+        Ok(self.write(|tx| search::record_export(tx, scope, at, summary))?)
+    }
+
+    fn purge_audit(&self, before: Timestamp, audit: &AuditEntry) -> Result<PurgeOutcome, DomainError> {
+        let Some((newest, oldest_at)) = self.read(|c| search::purge_span(c, before))? else {
+            self.record_audit(audit)?;
+            return Ok(PurgeOutcome::Purged(0));
+        };
+        if !self.read(|c| search::exported(c, newest, oldest_at))? {
+            return Ok(PurgeOutcome::NotExported { newest: JobId(newest) });
+        }
+        // In batches, each its own short transaction: a running server's writers wait for one batch at most.
+        let mut purged = 0u64;
+        loop {
+            let n = self.write(|tx| search::purge_batch(tx, before, newest))?;
+            purged += n;
+            if n < search::PURGE_BATCH as u64 {
+                break;
+            }
+        }
+        self.record_audit(audit)?;
+        Ok(PurgeOutcome::Purged(purged))
     }
 }

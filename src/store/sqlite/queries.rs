@@ -8,7 +8,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::error::StoreError;
-use super::rows::{self, SEARCH_MATCH, USER_SQL};
+use super::rows::{self, USER_SQL};
 use super::user_view;
 use crate::domain::audit::{AuditEntry, JobId, JobRecord, Outcome};
 use crate::domain::login_guard::{AccountKey, GuardState};
@@ -102,36 +102,6 @@ pub(super) fn user_by_id(conn: &Connection, customer: CustomerId, id: UserId) ->
 
 pub(super) fn user_by_uid(conn: &Connection, customer: CustomerId, uid: &str) -> Result<Option<User>, StoreError> {
     one_user(conn, &USER_SQL.by_uid, customer, &uid)
-}
-
-pub(super) fn count_matching(conn: &Connection, customer: CustomerId, search: Option<&str>) -> Result<u64, StoreError> {
-    static SQL: LazyLock<String> =
-        LazyLock::new(|| format!("SELECT COUNT(*) FROM users WHERE customer_id = ?1 AND {SEARCH_MATCH}"));
-    let n: i64 = conn.prepare_cached(&SQL)?.query_row(params![customer.0, search], |r| r.get(0))?;
-    Ok(count(n))
-}
-
-/// The matching users ordered by name, with their lists, at most `max` of them: one scan of the customer's users,
-/// then five list queries over the ids found (never the search again: on a large customer each scan is the cost).
-pub(super) fn users_matching(
-    conn: &Connection,
-    customer: CustomerId,
-    search: Option<&str>,
-    max: u64,
-) -> Result<Vec<User>, StoreError> {
-    let mut users = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached(&USER_SQL.search)?;
-        let mut found = stmt.query(params![customer.0, search, i64::try_from(max).unwrap_or(i64::MAX)])?;
-        while let Some(row) = found.next()? {
-            users.push(rows::user_from_row(row)?);
-        }
-    }
-    if !users.is_empty() {
-        let ids = users.iter().map(|u| u.id.0.to_string()).collect::<Vec<_>>().join(",");
-        load_access(conn, &Scope::Users(format!("[{ids}]")), &mut users)?;
-    }
-    Ok(users)
 }
 
 /// The five access lists of the users in a scope as ONE statement (one statement run instead of five: this read is
