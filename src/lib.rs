@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod audit_export;
 pub mod auth;
 pub mod config;
 pub mod config_source;
@@ -162,6 +163,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
     let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
     let app = Arc::new(app);
+    audit_export::spawn_retention(Arc::clone(&app.store), settings.audit_retention_days);
     let server = Arc::new(http::Server {
         app: Arc::clone(&app),
         limits: http::HttpLimits {

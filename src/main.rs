@@ -85,6 +85,11 @@ enum Admin {
     /// Replace the database with the backup FILE (offline: refuses while a server holds the database). FILE must be
     /// an intact usergate database of a schema this version knows.
     Restore { file: PathBuf },
+    /// The audit trail: export it, purge what an export covers.
+    Audit {
+        #[command(subcommand)]
+        action: Audit,
+    },
     /// Bench data only (BENCHMARKS.md): users u0000001.. in customer `default`, all with the password from
     /// USERGATE_BOOTSTRAP_PASSWORD and one shared hash.
     #[command(hide = true)]
@@ -92,6 +97,80 @@ enum Admin {
         #[arg(long)]
         users: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum Audit {
+    /// Write audit records, oldest first, to stdout (or --output) and record the export.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Only records at or after this xsd:dateTime or date (UTC unless it says otherwise).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only this customer's records [default: all customers; a purge needs an all-customer export].
+        #[arg(long)]
+        customer: Option<String>,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Delete audit records older than a date, if an all-customer export made after them covers them.
+    Purge {
+        /// xsd:dateTime or date [default: now minus audit_retention_days, when that is set].
+        #[arg(long)]
+        before: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Jsonl,
+    Csv,
+}
+
+fn audit(store: &dyn usergate::domain::Store, settings: &Settings, action: Audit) -> Result<(), String> {
+    use usergate::audit_export::{self, Format};
+    use usergate::domain::values::Timestamp;
+    let date = |flag: &str, s: &str| Timestamp::parse(flag, s).map_err(|e| e.info);
+    match action {
+        Audit::Export { format, since, customer, output } => {
+            let format = match format {
+                ExportFormat::Jsonl => Format::Jsonl,
+                ExportFormat::Csv => Format::Csv,
+            };
+            let since = since.as_deref().map(|s| date("--since", s)).transpose()?;
+            let summary = match output {
+                Some(path) => {
+                    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let mut out = std::io::BufWriter::new(file);
+                    let summary = audit_export::export(store, format, customer.as_deref(), since, &mut out);
+                    let file = out.into_inner().map_err(|e| e.to_string())?;
+                    file.sync_all().map_err(|e| format!("{}: {e}", path.display()))?;
+                    summary
+                }
+                None => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    audit_export::export(store, format, customer.as_deref(), since, &mut out)
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            let upto = summary.max_job.map_or_else(|| "none".to_owned(), |j| j.0.to_string());
+            eprintln!("exported {} audit records (highest job id {upto})", summary.rows);
+            Ok(())
+        }
+        Audit::Purge { before } => {
+            let before = match before {
+                Some(b) => date("--before", &b)?,
+                None if settings.audit_retention_days > 0 => {
+                    audit_export::retention_cutoff(Timestamp::now(), settings.audit_retention_days)
+                }
+                None => return Err("purge: give --before DATE (audit_retention_days is 0: keep forever)".into()),
+            };
+            let n = audit_export::purge(store, before).map_err(|e| e.to_string())?;
+            eprintln!("purged {n} audit records before {}", before.to_rfc3339());
+            Ok(())
+        }
+    }
 }
 
 /// Why the command failed; a configuration error exits with 2.
@@ -248,6 +327,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             eprintln!("restored {} from {} ({} users)", settings.db.display(), file.display(), facts.users);
             Ok(())
         }
+        Command::Admin { action: Admin::Audit { action } } => {
+            // The same busy_timeout (5 s) as the server: a command waits for a running server's short write
+            // transactions instead of failing; exports only read, purges delete in short batches.
+            let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
+            audit(&store, &settings, action).map_err(Failure::from)
+        }
         Command::Admin { action } => {
             let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
             let min = settings.min_password_length;
@@ -267,8 +352,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                         eprintln!("unlocked {user} in customer {customer}");
                     })
                 }
-                // Handled above, without opening (and migrating) the database.
-                Admin::Backup { .. } | Admin::Restore { .. } => Ok(None),
+                // Handled above (backup and restore without opening, and migrating, the database).
+                Admin::Backup { .. } | Admin::Restore { .. } | Admin::Audit { .. } => Ok(None),
                 Admin::SeedBench { users } => {
                     let hasher = usergate::hasher(&settings).map_err(|e| e.to_string())?;
                     let password = given.ok_or_else(|| "seed-bench: set USERGATE_BOOTSTRAP_PASSWORD".to_owned())?;

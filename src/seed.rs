@@ -45,6 +45,7 @@ fn record(customer: &SeedTarget, i: u64, password: &Password, hash: &str) -> Res
         password_hash: hash.to_owned(),
         uid: format!("bench-{i}"),
         now: customer.now,
+        password_expiry: None,
     })
 }
 
@@ -97,7 +98,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::domain::store::Search;
+    use crate::domain::search::{UserFilter, UserQuery, UserSearch};
 
     #[test]
     fn seeds_searchable_users_that_share_one_hash() {
@@ -110,10 +111,12 @@ mod tests {
         assert_eq!(u.profile.get(ProfileField::LastName).unwrap().as_str(), "Team00002");
         let hash = store.password_hash(u.id).unwrap().unwrap();
         assert!(hasher.verify("bench-password", Some(&hash)));
-        let Search::Found(team) = store.search_users(default, Some("team00001"), 10_000).unwrap() else {
-            panic!("too many")
+        let query = UserQuery {
+            filter: UserFilter { search: Some("team00001".into()), ..UserFilter::default() },
+            ..UserQuery::default()
         };
-        assert_eq!(team.len(), 100);
+        let UserSearch::Page(team) = store.query_users(default, &query, 10_000).unwrap() else { panic!("too many") };
+        assert_eq!(team.items.len(), 100);
         // The owner was bootstrapped with the same password.
         let owner = store.user_by_name(default, &UserName::parse("u", "owner").unwrap()).unwrap().unwrap();
         assert!(hasher.verify("bench-password", store.password_hash(owner.id).unwrap().as_deref()));

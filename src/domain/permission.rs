@@ -117,6 +117,8 @@ pub enum Group {
 }
 
 impl Group {
+    pub const ALL: &'static [Group] = &[Group::Owner, Group::Admin, Group::Readonly, Group::Default];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Group::Owner => "OWNER",

@@ -5,7 +5,11 @@ use super::audit::{AuditEntry, JobId, JobRecord};
 use super::ddns::{DdnsUser, DecideDdns, SealedPassword};
 use super::error::DomainError;
 use super::login_guard::{AccountKey, GuardState};
+use super::search::{
+    AuditEvent, AuditFilter, ExportScope, ExportSummary, Page, PageRequest, PurgeOutcome, UserQuery, UserSearch,
+};
 use super::session::{SessionId, TokenHash};
+use super::totp::{SealedTotp, TotpState};
 use super::user::{CustomerId, NewUser, User, UserId};
 use super::values::{CustomerName, Timestamp, UserName};
 
@@ -47,6 +51,8 @@ pub enum Change {
         changed: Vec<&'static str>,
         /// Forget the account's failed logins and lift its lock (UnblockUser, `usergate admin unlock`).
         unlock: bool,
+        /// A new TOTP key, sealed for the user (its replay mark is reset with it).
+        totp_key: Option<SealedTotp>,
         /// Appended to the audit record's info (`organization: A -> B` for a move between organizations).
         detail: Option<String>,
     },
@@ -64,6 +70,8 @@ pub struct NewUserRecord {
     pub password_hash: String,
     pub uid: String,
     pub now: Timestamp,
+    /// When the first password expires (`password_max_age_days`), if it does.
+    pub password_expiry: Option<Timestamp>,
 }
 
 /// Sessions that ended by either deadline: last seen at or before `idle_before`, or created at or before
@@ -74,22 +82,34 @@ pub struct SessionCutoffs {
     pub created_before: Timestamp,
 }
 
+/// A password set at login (SessionLogin `new_password`): its hash and when it expires.
+#[derive(Debug, Clone)]
+pub struct PasswordSet {
+    pub hash: String,
+    pub expiry: Option<Timestamp>,
+}
+
 /// A login attempt's effect on the store.
 #[derive(Debug, Clone)]
 pub enum LoginRecord {
-    /// A new session; the account's failures are forgotten, and a bounded number of expired sessions purged.
-    Success { user_id: UserId, token_hash: TokenHash, account: AccountKey, purge: SessionCutoffs },
+    /// A new session; the account's failures are forgotten, and a bounded number of expired sessions purged. With
+    /// `new_password` the password changes too (must-change lifted, other sessions ended); with `totp_step` the
+    /// user's replay mark moves to it, and if it is not past the mark (a concurrent login used the code first) the
+    /// whole login fails with `DomainError::bad_credentials` and nothing is written.
+    Success {
+        user_id: UserId,
+        token_hash: TokenHash,
+        account: AccountKey,
+        purge: SessionCutoffs,
+        new_password: Option<PasswordSet>,
+        totp_step: Option<i64>,
+    },
     /// A wrong password, or a name with no account behind it: counts toward that name's lockout. Reaching
     /// `hard_lock_after` locks it (and the user, if there is one).
     Failure { account: AccountKey, user_id: Option<UserId>, at: Timestamp, hard_lock_after: u32 },
     /// Refused without counting: the account is in its lockout delay, or the password was right but the user may
     /// not log in. Only the audit record.
     Refused,
-}
-
-pub enum Search {
-    Found(Vec<User>),
-    TooMany(u64),
 }
 
 pub trait Store: Send + Sync {
@@ -103,6 +123,8 @@ pub trait Store: Send + Sync {
 
     fn customer_count(&self) -> Result<u64, DomainError>;
     fn find_customer(&self, name: &CustomerName) -> Result<Option<CustomerId>, DomainError>;
+    /// The case-folded name of a customer (`CustomerName::key`), as login accounts are keyed.
+    fn customer_key(&self, id: CustomerId) -> Result<Option<String>, DomainError>;
     /// Creates the customer if it does not exist yet.
     fn ensure_customer(&self, name: &CustomerName) -> Result<CustomerId, DomainError>;
 
@@ -111,9 +133,14 @@ pub trait Store: Send + Sync {
     /// By the opaque `uid` (exact match).
     fn user_by_uid(&self, customer: CustomerId, uid: &str) -> Result<Option<User>, DomainError>;
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError>;
-    /// Users of one customer ordered by user_name, matching `search` (lower-cased) as a substring of the name
-    /// fields and email; `TooMany` when more than `limit` match.
-    fn search_users(&self, customer: CustomerId, search: Option<&str>, limit: u64) -> Result<Search, DomainError>;
+    /// The user's last `count` password hashes, the current one first, then the ones it replaced, newest first.
+    fn password_history(&self, id: UserId, count: usize) -> Result<Vec<String>, DomainError>;
+    /// The sealed TOTP key and replay mark of a user with TOTP on.
+    fn totp_state(&self, id: UserId) -> Result<Option<TotpState>, DomainError>;
+    /// Users of one customer matching the query's filter, in its order: one page after its cursor (INVALID_DATA
+    /// `cursor:` for a cursor this store did not make for this query), or, unpaged, every match (`TooMany` when
+    /// more than `limit` match).
+    fn query_users(&self, customer: CustomerId, query: &UserQuery, limit: u64) -> Result<UserSearch, DomainError>;
 
     /// TARGET_EXISTS when the name is taken (ignoring case).
     fn insert_user(&self, new: &NewUserRecord, audit: &AuditEntry) -> Result<User, DomainError>;
@@ -165,4 +192,22 @@ pub trait Store: Send + Sync {
     fn record_audit(&self, audit: &AuditEntry) -> Result<(), DomainError>;
     /// The audit record `id` of `customer` with the result recorded beside it; `None` when there is none.
     fn job(&self, customer: CustomerId, id: JobId) -> Result<Option<JobRecord>, DomainError>;
+    /// A customer's audit records matching `filter`, newest first, one keyset page (cursors as `query_users`).
+    fn audit_events(
+        &self,
+        customer: CustomerId,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>, DomainError>;
+    /// Streams the audit records of `scope` (oldest first, one snapshot) into `sink`; an error from `sink` stops it.
+    fn export_audit(
+        &self,
+        scope: ExportScope,
+        sink: &mut dyn FnMut(&AuditEvent) -> Result<(), DomainError>,
+    ) -> Result<ExportSummary, DomainError>;
+    /// Records a finished export (its time, scope and highest job id), so that a purge can tell what was exported.
+    fn record_export(&self, scope: ExportScope, at: Timestamp, summary: ExportSummary) -> Result<(), DomainError>;
+    /// Removes the audit records (and their results) from before `before`, if an all-customer export made after
+    /// them covers them all; records the purge as `audit`.
+    fn purge_audit(&self, before: Timestamp, audit: &AuditEntry) -> Result<PurgeOutcome, DomainError>;
 }

@@ -175,18 +175,89 @@ impl Timestamp {
     pub fn plus_secs(self, secs: u64) -> Self {
         Timestamp(self.0.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)))
     }
-    /// An xsd:dateTime in UTC (`Z`, as every timestamp on the wire; fractions of a second dropped).
+    /// An xsd:dateTime (`2026-11-23T06:52:28Z`; fractions of a second dropped, `+hh:mm`/`-hh:mm` offsets applied, no
+    /// zone read as UTC) or a bare date (`2026-11-23`, its midnight UTC), not before 1970. INVALID_DATA naming `field`
+    /// otherwise.
     pub fn parse(field: &str, s: &str) -> Result<Self, DomainError> {
-        let bad = || DomainError::invalid(field, "an xsd:dateTime such as 2027-01-31T00:00:00Z expected");
-        let t = humantime::parse_rfc3339_weak(s.trim()).map_err(|_| bad())?;
-        let secs = t.duration_since(UNIX_EPOCH).map_err(|_| bad())?.as_secs();
-        Ok(Timestamp(i64::try_from(secs).map_err(|_| bad())?))
+        parse_date_time(s.trim())
+            .filter(|secs| *secs >= 0)
+            .map(Timestamp)
+            .ok_or_else(|| DomainError::invalid(field, "an xsd:dateTime such as 2027-01-31T00:00:00Z expected"))
     }
     /// `2026-11-23T06:52:28Z`.
     pub fn to_rfc3339(self) -> String {
         let t = UNIX_EPOCH + Duration::from_secs(u64::try_from(self.0).unwrap_or(0));
         humantime::format_rfc3339_seconds(t).to_string()
     }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn digits(s: &str, n: usize) -> Option<i64> {
+    (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+}
+
+/// Seconds since the epoch of `YYYY-MM-DD[Thh:mm:ss[.f*][Z|(+|-)hh:mm]]`; `None` when it is not one.
+fn parse_date_time(s: &str) -> Option<i64> {
+    let (date, time) = match s.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
+    };
+    let mut parts = date.split('-');
+    let (y, m, d) = (digits(parts.next()?, 4)?, digits(parts.next()?, 2)?, digits(parts.next()?, 2)?);
+    let month_days = [
+        31,
+        if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if parts.next().is_some() || !(1..=12).contains(&m) || d < 1 || d > month_days[usize::try_from(m - 1).ok()?] {
+        return None;
+    }
+    let mut secs = days_from_civil(y, m, d) * 86_400;
+    let Some(time) = time else { return Some(secs) };
+    let (clock, offset) = if let Some(t) = time.strip_suffix('Z') {
+        (t, 0)
+    } else if let Some(at) = time.rfind(['+', '-']) {
+        let (t, zone) = time.split_at(at);
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        let (hh, mm) = zone[1..].split_once(':')?;
+        let (hh, mm) = (digits(hh, 2)?, digits(mm, 2)?);
+        if hh > 14 || mm > 59 {
+            return None;
+        }
+        (t, sign * (hh * 3600 + mm * 60))
+    } else {
+        (time, 0)
+    };
+    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
+    if fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut hms = whole.split(':');
+    let (h, mi, se) = (digits(hms.next()?, 2)?, digits(hms.next()?, 2)?, digits(hms.next()?, 2)?);
+    if hms.next().is_some() || h > 23 || mi > 59 || se > 59 {
+        return None;
+    }
+    secs += h * 3600 + mi * 60 + se - offset;
+    Some(secs)
 }
 
 #[cfg(test)]
@@ -239,6 +310,23 @@ mod tests {
         assert!(!Zone::parse("example.org", Some("N")).unwrap().recurse);
         assert!(Zone::parse("example.org", Some("maybe")).is_err());
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        let t = |s: &str| Timestamp::parse("since", s).map(|t| t.0);
+        assert_eq!(t("2026-11-23T06:52:28Z"), Ok(1_795_416_748));
+        assert_eq!(t("2026-11-23T06:52:28.125Z"), Ok(1_795_416_748));
+        assert_eq!(t("2026-11-23T08:52:28+02:00"), Ok(1_795_416_748));
+        assert_eq!(t("2026-11-23T06:52:28"), Ok(1_795_416_748));
+        assert_eq!(t("2026-11-23"), Ok(1_795_392_000));
+        assert_eq!(t("2024-02-29T00:00:00Z"), Ok(1_709_164_800));
+        assert_eq!(Timestamp(1_795_416_748).to_rfc3339(), "2026-11-23T06:52:28Z");
+        for bad in
+            ["", "yesterday", "2026-13-01", "2026-02-29", "2026-11-23T25:00:00Z", "2026-11-23T06:52Z", "2026-1-2"]
+        {
+            assert_eq!(
+                t(bad).unwrap_err().info,
+                "since: an xsd:dateTime such as 2027-01-31T00:00:00Z expected",
+                "{bad}"
+            );
+        }
         assert_eq!(Timestamp::parse("t", "2027-01-31T00:00:00Z").unwrap().to_rfc3339(), "2027-01-31T00:00:00Z");
         assert!(Timestamp::parse("t", "next tuesday").is_err());
         assert!(Timestamp::parse("t", "1969-01-01T00:00:00Z").is_err());

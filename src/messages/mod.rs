@@ -4,6 +4,7 @@
 pub mod by_user_name;
 pub mod common;
 pub mod create_user;
+pub mod get_audit_events;
 pub mod get_job;
 pub mod get_users;
 pub mod lifecycle;
@@ -20,6 +21,7 @@ pub mod user_permissions;
 
 use crate::domain::ddns::{DdnsAnswer, DdnsEdit, DdnsPassword, DdnsUser, Nickname};
 use crate::domain::permission::{Permission, PermissionReport};
+use crate::domain::search::{AuditEvent, AuditFilter, Page, PageRequest, UserQuery};
 use crate::domain::user::{InputRules, NewUser, Password, UserKey, UserPatch};
 use crate::domain::values::{CustomerName, UserName};
 use crate::soap::xml::{Elem, XmlReader};
@@ -85,6 +87,7 @@ operations!(
     ReactivateUser,
     GetCurrentUser,
     UpdateCurrentUser,
+    GetAuditEvents,
 );
 
 impl Operation {
@@ -131,6 +134,7 @@ impl Operation {
             Operation::ReactivateUser => lifecycle::REACTIVATE_FIELDS,
             Operation::GetCurrentUser => session_token::FIELDS,
             Operation::UpdateCurrentUser => update_user::CURRENT_FIELDS,
+            Operation::GetAuditEvents => get_audit_events::FIELDS,
         }
     }
 }
@@ -138,13 +142,13 @@ impl Operation {
 /// A decoded request: domain values, validated at the edge.
 #[derive(Debug)]
 pub enum Request {
-    SessionLogin { customer: CustomerName, user_name: UserName, password: String },
+    SessionLogin { customer: CustomerName, user_name: UserName, password: String, extras: session_login::Extras },
     SessionLogout { token: String },
     SessionIsAlive { token: String },
     SessionKeepAlive { token: String },
     CreateUser { token: String, user: Box<NewUser> },
     GetUser { token: String, key: UserKey },
-    GetUsers { token: String, search: Option<String> },
+    GetUsers { token: String, query: Box<UserQuery> },
     UpdateUser { token: String, user_name: UserName, patch: Box<UserPatch>, expected_version: Option<i64> },
     BlockUser { token: String, user_name: UserName, expected_version: Option<i64> },
     UnblockUser { token: String, user_name: UserName, expected_version: Option<i64> },
@@ -174,6 +178,7 @@ pub enum Request {
     ReactivateUser { token: String, user_name: UserName, unblock_user: bool, expected_version: Option<i64> },
     GetCurrentUser { token: String },
     UpdateCurrentUser { token: String, patch: Box<UserPatch>, expected_version: Option<i64> },
+    GetAuditEvents { token: String, filter: Box<AuditFilter>, page: PageRequest },
 }
 
 impl Request {
@@ -206,7 +211,7 @@ pub fn decode(
     let names = profile.names();
     let fault_incompat = fields.fault_incompat();
     let typed = match op {
-        Operation::SessionLogin => session_login::decode(&fields),
+        Operation::SessionLogin => session_login::decode(&fields, rules),
         Operation::SessionLogout => session_token::token(&fields).map(|token| Request::SessionLogout { token }),
         Operation::SessionIsAlive => session_token::token(&fields).map(|token| Request::SessionIsAlive { token }),
         Operation::SessionKeepAlive => session_token::token(&fields).map(|token| Request::SessionKeepAlive { token }),
@@ -249,6 +254,7 @@ pub fn decode(
         Operation::ReactivateUser => lifecycle::decode_reactivate(&fields),
         Operation::GetCurrentUser => session_token::token(&fields).map(|token| Request::GetCurrentUser { token }),
         Operation::UpdateCurrentUser => update_user::decode_current(&fields, rules, names),
+        Operation::GetAuditEvents => get_audit_events::decode(&fields),
     };
     typed
         .map(|request| Decoded { request, fault_incompat })
@@ -265,6 +271,9 @@ pub enum Data {
     },
     User(Box<crate::domain::user::User>),
     Users(Vec<crate::domain::user::User>),
+    /// A paged GetUsers: the users, then `total` and `next_cursor` after them.
+    UserPage(Box<Page<crate::domain::user::User>>),
+    AuditEvents(Box<Page<AuditEvent>>),
     Permissions(Box<PermissionReport>),
     /// GetJob's recorded user, written with its xsi:type (the element is xsd:anyType).
     TypedUser(Box<crate::domain::user::User>),
@@ -309,6 +318,14 @@ pub fn write_data(out: &mut String, data: &Data, profile: Profile) {
         }
         Data::User(u) => user(out, u, false),
         Data::Users(us) => us.iter().for_each(|u| user(out, u, false)),
+        Data::UserPage(page) => {
+            page.items.iter().for_each(|u| user(out, u, false));
+            get_users::write_paging(out, page.total, page.next_cursor.as_deref());
+        }
+        Data::AuditEvents(page) => {
+            page.items.iter().for_each(|e| get_audit_events::write_event(out, e));
+            get_users::write_paging(out, page.total, page.next_cursor.as_deref());
+        }
         Data::Permissions(r) => user_permissions::write(out, r),
         Data::TypedUser(u) => user(out, u, true),
         Data::UpdateUser(a) => update_users::write(out, &a.user, a.password.as_ref(), profile.generation()),

@@ -102,6 +102,8 @@ const MATRIX: &[Row] = &[
     // The caller's own record: any live session; "other customer" reads or edits its own.
     row("GetCurrentUser", None, [Pass, Pass, Pass, Pass, Pass]),
     row("UpdateCurrentUser", None, [Pass, Pass, Pass, Pass, Pass]),
+    // The audit of the caller's own customer (owners, PermissionGet); another customer's owner finds none of ours.
+    row("GetAuditEvents", Some("PermissionGet"), [Pass, Pass, DENIED, Pass, Pass]),
 ];
 
 /// Operations on DDNS update users: their target is an update user, made for the cell.
@@ -197,6 +199,7 @@ async fn cell(app: &TestApp, setup: &str, i: usize, r: &Row, role: Role, expecte
             "UpdateUpdateUser" => format!("<token>{token}</token><user_name>{target}</user_name><block>true</block>"),
             "CheckPermissions" => format!("<token>{token}</token><permission>UserGet</permission>"),
             "GetJob" => format!("<token>{token}</token><job_id>{target_job}</job_id>"),
+            "GetAuditEvents" => format!("<token>{token}</token><target>{target}</target>"),
             op if access_item(op).is_some() => {
                 let item = access_item(op).unwrap_or_default();
                 format!("<token>{token}</token><user_name>{target}</user_name>{item}")
@@ -211,7 +214,7 @@ async fn cell(app: &TestApp, setup: &str, i: usize, r: &Row, role: Role, expecte
     };
     let mut failures = Vec::new();
     // Listing from another customer succeeds, and shows none of this customer's users.
-    if matches!(r.op, "GetUsers" | "GetUpdateUsers")
+    if matches!(r.op, "GetUsers" | "GetUpdateUsers" | "GetAuditEvents")
         && role == Role::OtherCustomer
         && resp.body.contains(&format!(">{target}<"))
     {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod audit_log;
 mod authz_matrix;
 mod block_delete;
 mod cli;
@@ -21,9 +22,11 @@ mod helpers;
 mod hostile;
 mod lifecycle;
 mod operating;
+mod passwords;
 mod permission_report;
 mod readme_examples;
 mod robustness;
+mod search;
 mod security;
 mod session;
 mod soap12;

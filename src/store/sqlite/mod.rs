@@ -4,11 +4,13 @@
 
 pub mod backup;
 mod cache;
+mod cursor;
 mod ddns;
 mod error;
 mod migrate;
 mod queries;
 mod rows;
+mod search;
 #[cfg(test)]
 mod tests;
 mod user_view;
@@ -29,10 +31,14 @@ use crate::domain::audit::{AuditEntry, JobId, JobRecord};
 use crate::domain::ddns::{DdnsUser, DecideDdns, SealedPassword};
 use crate::domain::error::DomainError;
 use crate::domain::login_guard::{AccountKey, GuardState};
+use crate::domain::search::{
+    AuditEvent, AuditFilter, ExportScope, ExportSummary, Page, PageRequest, PurgeOutcome, UserQuery, UserSearch,
+};
 use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
-    Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, Search, SessionCutoffs, SessionRow, Store,
+    Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, SessionCutoffs, SessionRow, Store,
 };
+use crate::domain::totp::TotpState;
 use crate::domain::user::{CustomerId, User, UserId};
 use crate::domain::values::{CustomerName, Timestamp, UserName};
 
@@ -41,8 +47,9 @@ use crate::domain::values::{CustomerName, Timestamp, UserName};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Idle reader connections kept; more are opened under load and closed when returned.
 const MAX_IDLE_READERS: usize = 8;
-/// Enough for every distinct statement the store prepares, so `prepare_cached` never evicts.
-const STATEMENT_CACHE: usize = 64;
+/// Enough for every fixed statement the store prepares and the filter combinations of GetUsers and
+/// GetAuditEvents in use, so that `prepare_cached` rarely evicts.
+const STATEMENT_CACHE: usize = 256;
 /// Job ids reserved per durable write of the ceiling.
 const JOB_ID_BLOCK: i64 = 10_000;
 
@@ -60,6 +67,8 @@ pub struct SqliteStore {
     next_job: AtomicI64,
     /// The highest job id durably reserved (`meta.job_id_ceiling`): ids up to it survive a crash unreused.
     job_ceiling: AtomicI64,
+    /// Signs page cursors (`cursor.rs`), from the database's own secret.
+    cursor_key: cursor::CursorKey,
 }
 
 /// A panic while a lock was held unwound through the `Transaction`, which rolled back; the connection is clean.
@@ -104,7 +113,9 @@ impl SqliteStore {
         let next = queries::job_id_floor(&conn)?.saturating_add(1);
         // Nothing reserved yet: the first job id reserves the first block, a durable write that start-up skips.
         let ceiling = next - 1;
+        let cursor_key = cursor::CursorKey::new(&search::cursor_secret(&conn)?);
         Ok(SqliteStore {
+            cursor_key,
             readers: Mutex::new(Vec::new()),
             writer: Writer::new(conn),
             cache: Cache::default(),
@@ -223,7 +234,7 @@ impl SqliteStore {
                     queries::insert_audit(tx, audit, None)?;
                     Ok(Some(user))
                 }
-                Change::Update { user: new, password_hash, revoke, changed, unlock, detail } => {
+                Change::Update { user: new, password_hash, revoke, changed, unlock, detail, totp_key } => {
                     // Identity never changes; everything else (version and updated_at included) is the domain's.
                     let new = User {
                         id: user.id,
@@ -244,11 +255,14 @@ impl SqliteStore {
                         queries::write_access(tx, new.id, &new.access, true)?;
                     }
                     if let Some(hash) = &password_hash {
-                        queries::set_password_hash(tx, new.id, hash)?;
+                        queries::set_password_hash(tx, new.id, hash, audit.at)?;
                     }
                     // After the rename (if any): the lockout is looked up under the current name.
                     if unlock {
                         queries::unlock_user(tx, new.id)?;
+                    }
+                    if let Some(sealed) = totp_key.as_ref().filter(|_| new.is_totp_enabled) {
+                        queries::set_totp_key(tx, new.id, sealed)?;
                     }
                     if !new.is_totp_enabled {
                         queries::clear_totp_key(tx, new.id)?;
@@ -280,7 +294,7 @@ fn new_user(new: &NewUserRecord) -> User {
         locked: false,
         hold: false,
         require_pw_change: false,
-        password_expiry: None,
+        password_expiry: new.password_expiry,
         totp_label: None,
         is_totp_enabled: false,
         created_at: new.now,
@@ -310,6 +324,10 @@ impl Store for SqliteStore {
 
     fn find_customer(&self, name: &CustomerName) -> Result<Option<CustomerId>, DomainError> {
         Ok(self.read(|c| queries::find_customer(c, &name.key()))?)
+    }
+
+    fn customer_key(&self, id: CustomerId) -> Result<Option<String>, DomainError> {
+        Ok(self.read(|c| queries::customer_key(c, id))?)
     }
 
     fn ensure_customer(&self, name: &CustomerName) -> Result<CustomerId, DomainError> {
@@ -350,6 +368,14 @@ impl Store for SqliteStore {
         Ok(user)
     }
 
+    fn password_history(&self, id: UserId, count: usize) -> Result<Vec<String>, DomainError> {
+        Ok(self.read(|c| queries::password_history(c, id, count))?)
+    }
+
+    fn totp_state(&self, id: UserId) -> Result<Option<TotpState>, DomainError> {
+        Ok(self.read(|c| queries::totp_state(c, id))?)
+    }
+
     fn user_by_uid(&self, customer: CustomerId, uid: &str) -> Result<Option<User>, DomainError> {
         Ok(self.snapshot(|c| queries::user_by_uid(c, customer, uid))?)
     }
@@ -358,16 +384,9 @@ impl Store for SqliteStore {
         Ok(self.read(|c| queries::password_hash(c, id))?)
     }
 
-    fn search_users(&self, customer: CustomerId, search: Option<&str>, limit: u64) -> Result<Search, DomainError> {
-        // One snapshot, so the users, their lists and the count agree.
-        Ok(self.snapshot(|c| {
-            // One scan in the common case; the count (a second scan) only to report too many.
-            let users = queries::users_matching(c, customer, search, limit.saturating_add(1))?;
-            if users.len() as u64 > limit {
-                return Ok(Search::TooMany(queries::count_matching(c, customer, search)?));
-            }
-            Ok(Search::Found(users))
-        })?)
+    fn query_users(&self, customer: CustomerId, query: &UserQuery, limit: u64) -> Result<UserSearch, DomainError> {
+        // One snapshot, so the page, its users' lists and the total agree.
+        Ok(self.snapshot(|c| search::query_users(c, &self.cursor_key, customer, query, limit))?)
     }
 
     fn insert_user(&self, new: &NewUserRecord, audit: &AuditEntry) -> Result<User, DomainError> {
@@ -414,7 +433,18 @@ impl Store for SqliteStore {
     fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError> {
         self.write(|tx| {
             match login {
-                LoginRecord::Success { user_id, token_hash, account, purge } => {
+                LoginRecord::Success { user_id, token_hash, account, purge, new_password, totp_step } => {
+                    // Inside the write transaction: of two logins with one code, the second finds the mark moved.
+                    if let Some(step) = totp_step
+                        && !queries::advance_totp_step(tx, *user_id, *step)?
+                    {
+                        return Err(StoreError::Rejected(DomainError::bad_credentials()));
+                    }
+                    if let Some(set) = new_password {
+                        queries::password_set_at_login(tx, *user_id, set, audit.at)?;
+                        // Before the new session exists: a password change ends every other session.
+                        queries::revoke_sessions(tx, *user_id, Revoke::All)?;
+                    }
                     queries::login_succeeded(tx, *user_id, token_hash, audit.at)?;
                     queries::clear_login_guard(tx, account)?;
                     queries::purge_expired_sessions(tx, *purge)?;
@@ -513,5 +543,48 @@ impl Store for SqliteStore {
 
     fn job(&self, customer: CustomerId, id: JobId) -> Result<Option<JobRecord>, DomainError> {
         Ok(self.read(|c| queries::job(c, customer, id))?)
+    }
+
+    fn audit_events(
+        &self,
+        customer: CustomerId,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>, DomainError> {
+        Ok(self.snapshot(|c| search::audit_events(c, &self.cursor_key, customer, filter, page))?)
+    }
+
+    fn export_audit(
+        &self,
+        scope: ExportScope,
+        sink: &mut dyn FnMut(&AuditEvent) -> Result<(), DomainError>,
+    ) -> Result<ExportSummary, DomainError> {
+        // One read snapshot: rows committed while the export runs are neither half-written nor counted.
+        Ok(self.snapshot(|c| search::export_audit(c, scope, sink))?)
+    }
+
+    fn record_export(&self, scope: ExportScope, at: Timestamp, summary: ExportSummary) -> Result<(), DomainError> {
+        Ok(self.write(|tx| search::record_export(tx, scope, at, summary))?)
+    }
+
+    fn purge_audit(&self, before: Timestamp, audit: &AuditEntry) -> Result<PurgeOutcome, DomainError> {
+        let Some((newest, oldest_at)) = self.read(|c| search::purge_span(c, before))? else {
+            self.record_audit(audit)?;
+            return Ok(PurgeOutcome::Purged(0));
+        };
+        if !self.read(|c| search::exported(c, newest, oldest_at))? {
+            return Ok(PurgeOutcome::NotExported { newest: JobId(newest) });
+        }
+        // In batches, each its own short transaction: a running server's writers wait for one batch at most.
+        let mut purged = 0u64;
+        loop {
+            let n = self.write(|tx| search::purge_batch(tx, before, newest))?;
+            purged += n;
+            if n < search::PURGE_BATCH as u64 {
+                break;
+            }
+        }
+        self.record_audit(audit)?;
+        Ok(PurgeOutcome::Purged(purged))
     }
 }

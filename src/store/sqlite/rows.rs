@@ -12,9 +12,6 @@ use crate::domain::permission::{Group, Permission};
 use crate::domain::user::{Access, CustomerId, Profile, ProfileField, User, UserId};
 use crate::domain::values::{Text, Timestamp, UserName, Zone};
 
-/// The search filter shared by the count, the user query and the list queries: `?2` is NULL or lower-cased.
-pub(super) const SEARCH_MATCH: &str = "(?2 IS NULL OR instr(search_text, ?2) > 0)";
-
 // Column order is the order `user_from_row` reads and `user_values` writes; the profile columns sit between the
 // head and the tail, one per `ProfileField` in `ProfileField::ALL` order (so a new field needs only a migration).
 const READ_HEAD: &[&str] = &["id", "uid", "customer_id", "user_name"];
@@ -65,10 +62,11 @@ fn columns(head: &[&'static str], tail: &[&'static str]) -> Vec<&'static str> {
 
 /// The users-table statements, built once from the column lists above.
 pub(super) struct UserSql {
+    /// `SELECT <read columns> FROM users`, for queries that add their own WHERE (search.rs).
+    pub select: String,
     pub by_key: String,
     pub by_id: String,
     pub by_uid: String,
-    pub search: String,
     /// Write columns, then `password_hash`.
     pub insert: String,
     /// Write columns, then the id in the WHERE clause.
@@ -81,10 +79,10 @@ pub(super) static USER_SQL: LazyLock<UserSql> = LazyLock::new(|| {
     let placeholders: Vec<String> = (1..=write.len() + 1).map(|i| format!("?{i}")).collect();
     let assignments: Vec<String> = write.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
     UserSql {
+        select: select.clone(),
         by_key: format!("{select} WHERE customer_id = ?1 AND user_name_key = ?2"),
         by_id: format!("{select} WHERE customer_id = ?1 AND id = ?2"),
         by_uid: format!("{select} WHERE customer_id = ?1 AND uid = ?2"),
-        search: format!("{select} WHERE customer_id = ?1 AND {SEARCH_MATCH} ORDER BY user_name_key, id LIMIT ?3"),
         insert: format!("INSERT INTO users ({}, password_hash) VALUES ({})", write.join(", "), placeholders.join(", ")),
         update: format!("UPDATE users SET {} WHERE id = ?{}", assignments.join(", "), write.len() + 1),
     }

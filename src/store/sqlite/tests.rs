@@ -14,8 +14,11 @@ use crate::domain::audit::{AuditEntry, Outcome};
 use crate::domain::error::{DomainError, ErrCode};
 use crate::domain::login_guard::{AccountKey, GuardState};
 use crate::domain::permission::{Group, Permission};
+use crate::domain::search::{
+    ExportScope, Order, PageRequest, PurgeOutcome, UserFilter, UserQuery, UserSearch, UserSort,
+};
 use crate::domain::session::{SessionId, TokenHash};
-use crate::domain::store::{Change, LoginRecord, NewUserRecord, Revoke, Search, SessionCutoffs, Store};
+use crate::domain::store::{Change, LoginRecord, NewUserRecord, Revoke, SessionCutoffs, Store};
 use crate::domain::user::{Access, CustomerId, NewUser, Password, Profile, ProfileField, User, UserId};
 use crate::domain::values::{CustomerName, Forbid, Text, Timestamp, UserName, Zone};
 
@@ -75,6 +78,7 @@ fn record(customer: CustomerId, user_name: &str, first: &str, email: &str, acces
         password_hash: format!("$argon2id$hash-of-{user_name}"),
         uid: format!("uid-{user_name}"),
         now: NOW,
+        password_expiry: None,
     }
 }
 
@@ -117,7 +121,14 @@ impl Fixture {
     fn login(&self, user: UserId, token: &str) -> SessionId {
         let hash = TokenHash(token.into());
         let purge = SessionCutoffs { idle_before: Timestamp(0), created_before: Timestamp(0) };
-        let login = LoginRecord::Success { user_id: user, token_hash: hash.clone(), account: acme("nobody"), purge };
+        let login = LoginRecord::Success {
+            user_id: user,
+            token_hash: hash.clone(),
+            account: acme("nobody"),
+            purge,
+            new_password: None,
+            totp_step: None,
+        };
         self.store.record_login(&login, &audit(&self.store, "SessionLogin")).unwrap();
         self.store.session_by_hash(&hash).unwrap().unwrap().id
     }
@@ -153,6 +164,7 @@ fn update(mut user: User, revoke: Revoke) -> Change {
         revoke,
         changed: vec!["user_name"],
         unlock: false,
+        totp_key: None,
         detail: None,
     }
 }
@@ -258,7 +270,7 @@ fn rename_and_collision() {
     let changed: String = f.raw().query_row("SELECT changed FROM audit WHERE id = ?1", [job], |r| r.get(0)).unwrap();
     assert_eq!(changed, "user_name");
     // search_text followed the rename.
-    assert!(matches!(f.store.search_users(f.customer, Some("alicia"), 10).unwrap(), Search::Found(v) if v.len() == 1));
+    assert_eq!(found(f.store.query_users(f.customer, &unpaged(Some("alicia")), 10).unwrap()).len(), 1);
 
     let (err, job) = f.modify("alicia", |u| {
         let mut u = u.clone();
@@ -289,6 +301,7 @@ fn a_change_that_changes_nothing_is_still_audited() {
             revoke: Revoke::None,
             changed: vec![],
             unlock: false,
+            totp_key: None,
             detail: None,
         })
     });
@@ -398,6 +411,7 @@ fn revoke_variants_and_password_change() {
             revoke: Revoke::AllBut(keep),
             changed: vec!["password"],
             unlock: false,
+            totp_key: None,
             detail: None,
         })
     })
@@ -470,8 +484,14 @@ fn lockout_and_reset() {
     assert!(!locked(&f));
     // A success in between starts the count again.
     let purge = SessionCutoffs { idle_before: Timestamp(0), created_before: Timestamp(0) };
-    let ok =
-        LoginRecord::Success { user_id: gus.id, token_hash: TokenHash("t-gus".into()), account: acme("gus"), purge };
+    let ok = LoginRecord::Success {
+        user_id: gus.id,
+        token_hash: TokenHash("t-gus".into()),
+        account: acme("gus"),
+        purge,
+        new_password: None,
+        totp_step: None,
+    };
     f.store.record_login(&ok, &audit(&f.store, "SessionLogin")).unwrap();
     assert_eq!(guard(&f), None);
     for at in 20..23 {
@@ -512,6 +532,7 @@ fn unlock_in_a_change_clears_the_guard() {
             revoke: Revoke::None,
             changed: vec!["locked"],
             unlock: true,
+            totp_key: None,
             detail: None,
         })
     })
@@ -571,6 +592,8 @@ fn a_login_purges_expired_sessions_a_bounded_number_at_a_time() {
         token_hash: TokenHash(token.into()),
         account: acme("ida"),
         purge,
+        new_password: None,
+        totp_step: None,
     };
     let dead = "SELECT COUNT(*) FROM sessions WHERE last_seen_at <= 2000 OR created_at <= 100";
     f.store.record_login(&login("new1"), &audit(&f.store, "SessionLogin")).unwrap();
@@ -621,26 +644,42 @@ fn job_ids_are_unique_across_threads() {
     assert_eq!(ids.len(), n);
 }
 
+/// An unpaged query with this search (lower-cased, as the message layer makes it).
+fn unpaged(search: Option<&str>) -> UserQuery {
+    UserQuery {
+        filter: UserFilter { search: search.map(str::to_owned), ..UserFilter::default() },
+        ..UserQuery::default()
+    }
+}
+
+fn found(s: UserSearch) -> Vec<User> {
+    match s {
+        UserSearch::Page(p) => p.items,
+        UserSearch::TooMany(n) => panic!("too many: {n}"),
+    }
+}
+
+fn names(users: &[User]) -> Vec<String> {
+    users.iter().map(|u| u.user_name.as_str().to_owned()).collect()
+}
+
 #[test]
 fn search() {
     let f = fixture();
     f.add("zed", "Zoe", "zoe@Example.ORG");
     f.add("amy", "Amelia", "amy@other.net");
     f.add("Bea", "Beatrix", "bea@example.org");
-    let names = |s: Search| match s {
-        Search::Found(users) => users.iter().map(|u| u.user_name.as_str().to_owned()).collect::<Vec<_>>(),
-        Search::TooMany(n) => panic!("too many: {n}"),
-    };
+    let q = |s: Option<&str>, limit| f.store.query_users(f.customer, &unpaged(s), limit).unwrap();
 
-    assert_eq!(names(f.store.search_users(f.customer, None, 10).unwrap()), ["amy", "Bea", "zed"]);
-    assert_eq!(names(f.store.search_users(f.customer, Some("example.org"), 10).unwrap()), ["Bea", "zed"]);
-    assert_eq!(names(f.store.search_users(f.customer, Some("beatr"), 10).unwrap()), ["Bea"]);
-    assert_eq!(names(f.store.search_users(f.customer, Some("nobody"), 10).unwrap()), Vec::<String>::new());
-    assert!(matches!(f.store.search_users(f.customer, None, 2).unwrap(), Search::TooMany(3)));
-    assert_eq!(names(f.store.search_users(f.customer, Some("a"), 3).unwrap()).len(), 3);
+    assert_eq!(names(&found(q(None, 10))), ["amy", "Bea", "zed"]);
+    assert_eq!(names(&found(q(Some("example.org"), 10))), ["Bea", "zed"]);
+    assert_eq!(names(&found(q(Some("beatr"), 10))), ["Bea"]);
+    assert_eq!(names(&found(q(Some("nobody"), 10))), Vec::<String>::new());
+    assert!(matches!(q(None, 2), UserSearch::TooMany(3)));
+    assert_eq!(found(q(Some("a"), 3)).len(), 3);
     // Another customer's users are invisible.
     let other = f.store.ensure_customer(&CustomerName::parse("c", "other").unwrap()).unwrap();
-    assert!(matches!(f.store.search_users(other, None, 10).unwrap(), Search::Found(v) if v.is_empty()));
+    assert!(found(f.store.query_users(other, &unpaged(None), 10).unwrap()).is_empty());
 }
 
 #[test]
@@ -663,10 +702,155 @@ fn search_loads_each_users_lists() {
         let rec = record(f.customer, &format!("user{i}"), "First", &format!("u{i}@example.org"), access);
         expected.push(f.store.insert_user(&rec, &a).unwrap());
     }
-    let Search::Found(found) = f.store.search_users(f.customer, Some("example"), 10).unwrap() else {
-        panic!("too many")
+    assert_eq!(found(f.store.query_users(f.customer, &unpaged(Some("example")), 10).unwrap()), expected);
+}
+
+/// Every page of `query` from the first, following the cursors.
+fn all_pages(f: &Fixture, mut query: UserQuery) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    loop {
+        let UserSearch::Page(p) = f.store.query_users(f.customer, &query, 1_000).unwrap() else { panic!("paged") };
+        pages.push(names(&p.items));
+        let Some(next) = p.next_cursor else { break };
+        query.page.as_mut().unwrap().cursor = Some(next);
+    }
+    pages
+}
+
+#[test]
+fn keyset_pages_in_every_sort_and_order_with_ties() {
+    let f = fixture();
+    // created_at ties (all at NOW) are broken by id; last_login_at: two logged in, the rest never (sorted as 0).
+    for n in ["d", "b", "e", "a", "c"] {
+        f.add(n, "X", &format!("{n}@example.org"));
+    }
+    let raw = f.raw();
+    raw.execute("UPDATE users SET last_login_at = 50 WHERE user_name = 'e'", []).unwrap();
+    raw.execute("UPDATE users SET last_login_at = 40 WHERE user_name = 'b'", []).unwrap();
+    let page = |sort, order| UserQuery {
+        sort,
+        order,
+        page: Some(PageRequest { size: 2, cursor: None }),
+        ..UserQuery::default()
     };
-    assert_eq!(found, expected);
+    let flat = |p: Vec<Vec<String>>| p.concat().join("");
+    assert_eq!(all_pages(&f, page(UserSort::UserName, Order::Asc)), [vec!["a", "b"], vec!["c", "d"], vec!["e"]]);
+    assert_eq!(flat(all_pages(&f, page(UserSort::UserName, Order::Desc))), "edcba");
+    assert_eq!(flat(all_pages(&f, page(UserSort::CreatedAt, Order::Asc))), "dbeac");
+    assert_eq!(flat(all_pages(&f, page(UserSort::CreatedAt, Order::Desc))), "caebd");
+    assert_eq!(flat(all_pages(&f, page(UserSort::LastLoginAt, Order::Asc))), "dacbe");
+    assert_eq!(flat(all_pages(&f, page(UserSort::LastLoginAt, Order::Desc))), "ebcad");
+    // A cursor of one sort does not page another.
+    let UserSearch::Page(first) = f.store.query_users(f.customer, &page(UserSort::UserName, Order::Asc), 10).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(first.total, 5);
+    let mut other = page(UserSort::CreatedAt, Order::Asc);
+    other.page.as_mut().unwrap().cursor = first.next_cursor;
+    let err = f.store.query_users(f.customer, &other, 10).unwrap_err();
+    assert_eq!(err.code, ErrCode::InvalidData);
+    assert!(err.info.starts_with("cursor: "), "{}", err.info);
+}
+
+/// The plans of every page query: a search on the customer and the sort key (a range after a cursor), never a
+/// sort of the whole customer (TEMP B-TREE) or a scan of the table.
+#[test]
+fn page_queries_use_their_indexes_and_are_prepared_once() {
+    let f = fixture();
+    for n in ["a", "b", "c"] {
+        f.add(n, "X", &format!("{n}@example.org"));
+    }
+    let conn = f.raw();
+    for sort in [UserSort::UserName, UserSort::CreatedAt, UserSort::LastLoginAt] {
+        for order in [Order::Asc, Order::Desc] {
+            let q =
+                UserQuery { sort, order, page: Some(PageRequest { size: 1, cursor: None }), ..UserQuery::default() };
+            let UserSearch::Page(p) = f.store.query_users(f.customer, &q, 10).unwrap() else { panic!() };
+            let deep = UserQuery { page: Some(PageRequest { size: 1, cursor: p.next_cursor }), ..q.clone() };
+            for query in [&q, &deep] {
+                let (sql, values) = super::search::user_page_sql(&f.store.cursor_key, f.customer, query, 10).unwrap();
+                let plan: Vec<String> = conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .unwrap()
+                    .query_map(rusqlite::params_from_iter(&values), |r| r.get::<_, String>(3))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                let plan = plan.join(" / ");
+                assert!(plan.starts_with("SEARCH users USING INDEX"), "{sort:?} {order:?}: {plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "{sort:?} {order:?}: {plan}");
+                if query.page.as_ref().unwrap().cursor.is_some() {
+                    assert!(plan.contains('>') || plan.contains('<'), "{sort:?} {order:?} after a cursor: {plan}");
+                }
+                // SQLite 3.54 re-prepares statements whose ORDER BY leads with a parameter-pinned column: not these.
+                for _ in 0..3 {
+                    let mut stmt = conn.prepare_cached(&sql).unwrap();
+                    let mut rows = stmt.query(rusqlite::params_from_iter(&values)).unwrap();
+                    while rows.next().unwrap().is_some() {}
+                    drop(rows);
+                    assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "{sql}");
+                }
+            }
+        }
+    }
+    // The total of a page: a count over the customer's index, not the table.
+    let plan: String = conn
+        .query_row("EXPLAIN QUERY PLAN SELECT COUNT(*) FROM users WHERE customer_id = +?1", [1], |r| r.get(3))
+        .unwrap();
+    assert!(plan.contains("COVERING INDEX"), "{plan}");
+    let plan: String = conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT id FROM audit a WHERE a.customer_id = +?1 AND a.id < +?2 ORDER BY a.id DESC LIMIT +?3",
+            [1, 100, 5],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("audit_by_customer") && plan.contains("id<?"), "{plan}");
+}
+
+#[test]
+fn audit_records_are_append_only_except_for_a_permitted_purge() {
+    let f = fixture();
+    f.add("ann", "Ann", "ann@example.org");
+    let raw = f.raw();
+    for sql in [
+        "UPDATE audit SET target = 'x'",
+        "DELETE FROM audit",
+        "UPDATE job_results SET info = 'x'",
+        "DELETE FROM job_results",
+    ] {
+        let err = raw.execute(sql, []).unwrap_err().to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    // Without an all-customer export reaching them, nothing goes.
+    let later = Timestamp(NOW.0 + 10);
+    let purge = audit(&f.store, "AdminAuditPurge");
+    assert!(matches!(f.store.purge_audit(later, &purge).unwrap(), PurgeOutcome::NotExported { .. }));
+    let customer_only = ExportScope { customer: Some(f.customer), since: None };
+    let summary = f.store.export_audit(customer_only, &mut |_| Ok(())).unwrap();
+    f.store.record_export(customer_only, NOW, summary).unwrap();
+    assert!(matches!(f.store.purge_audit(later, &purge).unwrap(), PurgeOutcome::NotExported { .. }));
+    let mut seen = Vec::new();
+    let all = f
+        .store
+        .export_audit(ExportScope::default(), &mut |e| {
+            seen.push(e.job.0);
+            Ok(())
+        })
+        .unwrap();
+    // Exported but not yet recorded: still refused.
+    assert!(matches!(f.store.purge_audit(later, &purge).unwrap(), PurgeOutcome::NotExported { .. }));
+    f.store.record_export(ExportScope::default(), NOW, all).unwrap();
+    assert_eq!(all.rows, seen.len() as u64);
+    assert_eq!(all.max_job.map(|j| j.0), seen.last().copied());
+    let before = f.count("SELECT COUNT(*) FROM audit");
+    let newer = audit(&f.store, "AdminAuditPurge");
+    assert_eq!(f.store.purge_audit(later, &newer).unwrap(), PurgeOutcome::Purged(u64::try_from(before).unwrap()));
+    // Only the purge's own record is left; the permit is gone, so the triggers hold again.
+    assert_eq!(f.count("SELECT COUNT(*) FROM audit"), 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM audit_purge_permit"), 0);
+    assert!(raw.execute("DELETE FROM audit", []).is_err());
 }
 
 #[test]
