@@ -108,8 +108,14 @@ pub fn create_owner(
         password: p.password.clone(),
         access: Access { groups: vec![Group::Owner, Group::Default], ..Access::default() },
     };
-    let record =
-        NewUserRecord { customer: customer_id, user: new, password_hash: p.password_hash.clone(), uid, now: entry.at };
+    let record = NewUserRecord {
+        customer: customer_id,
+        user: new,
+        password_hash: p.password_hash.clone(),
+        uid,
+        now: entry.at,
+        password_expiry: None,
+    };
     store.insert_user(&record, &entry)?;
     Ok(p.shown())
 }
@@ -153,6 +159,7 @@ pub fn unlock(store: &dyn Store, customer: &str, user: &str) -> Result<(), Admin
             revoke: Revoke::None,
             changed: vec!["locked"],
             unlock: true,
+            totp_key: None,
             detail: None,
         })
     })?;

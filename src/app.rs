@@ -7,6 +7,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::secret_box::SecretBox;
 use crate::domain::Store;
 use crate::domain::login_guard::{InFlight, LockoutPolicy, RateLimit, SourceLimiter};
+use crate::domain::passwords::PasswordRules;
 use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
 use crate::domain::users::Limits;
@@ -20,6 +21,8 @@ pub struct Policy {
     pub input: InputRules,
     pub limits: Limits,
     pub session: SessionPolicy,
+    /// History and expiry of passwords (length is in `input`).
+    pub passwords: PasswordRules,
     /// Per-account login lockout (design.md: delay after 5 failures, hard lock at 100).
     pub lockout: LockoutPolicy,
     /// Per-source SessionLogin rate.
@@ -38,6 +41,7 @@ impl Default for Policy {
             input: InputRules::default(),
             limits: Limits { search_limit: 10_000 },
             session: SessionPolicy::default(),
+            passwords: PasswordRules::default(),
             lockout: LockoutPolicy::default(),
             login_rate: RateLimit::default(),
             xml: XmlLimits::default(),
@@ -69,7 +73,7 @@ impl Clock {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub hasher: PasswordHasher,
-    /// Seals the secrets that must be read back (DDNS update-user passwords) with the key file's key.
+    /// Seals the secrets that must be read back (DDNS update-user passwords, TOTP keys) with the key file's key.
     pub secrets: SecretBox,
     pub policy: Policy,
     /// Time is an input (tests move it).

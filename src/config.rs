@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::Policy;
 use crate::domain::login_guard::{LockoutPolicy, RateLimit};
+use crate::domain::passwords::{MAX_HISTORY, PasswordRules};
 use crate::domain::session::SessionPolicy;
 use crate::domain::user::InputRules;
 use crate::domain::users::Limits;
@@ -67,6 +68,12 @@ pub struct Settings {
     pub xml_max_namespaces: usize,
     pub xml_max_name_bytes: usize,
     pub min_password_length: usize,
+    /// A new password may not be one of the last N (the current one included); 0 turns the check off; at most 24.
+    pub password_history: usize,
+    /// Days a password set now stays valid; 0: passwords do not expire by themselves.
+    pub password_max_age_days: u32,
+    /// A login within this many days of its password's expiry is answered with a WARN message.
+    pub password_expiry_warn_days: u32,
     pub phone_required: bool,
     /// UpdateCurrentUser may change the caller's own `user_name` (Zato lets users rename themselves; off here).
     pub allow_self_rename: bool,
@@ -159,6 +166,9 @@ impl Default for Settings {
             xml_max_namespaces: xml.max_namespace_bindings,
             xml_max_name_bytes: xml.max_name_len,
             min_password_length: 8,
+            password_history: 5,
+            password_max_age_days: 0,
+            password_expiry_warn_days: 14,
             phone_required: false,
             allow_self_rename: false,
             search_limit: 10_000,
@@ -235,6 +245,12 @@ impl Settings {
         }
         if !(1..=1024).contains(&self.min_password_length) {
             return bad("min_password_length", "must be between 1 and 1024");
+        }
+        if self.password_history > MAX_HISTORY {
+            return bad("password_history", "must be at most 24");
+        }
+        if self.password_max_age_days > 3650 {
+            return bad("password_max_age_days", "must be at most 3650");
         }
         // hyper refuses a head buffer under 8 KiB; the XML caps stay within what a 1 MiB body can hold.
         if !(8 * 1024..=MAX_BODY_LIMIT).contains(&self.max_header_bytes) {
@@ -320,6 +336,11 @@ impl Settings {
             input: InputRules { min_password_chars: self.min_password_length, phone_required: self.phone_required },
             limits: Limits { search_limit: self.search_limit },
             session: SessionPolicy { idle_secs: self.session_idle_secs, absolute_secs: self.session_absolute_secs },
+            passwords: PasswordRules {
+                history: self.password_history,
+                max_age_days: self.password_max_age_days,
+                warn_days: self.password_expiry_warn_days,
+            },
             lockout: LockoutPolicy {
                 free_failures: self.lockout_free_failures,
                 first_delay_secs: 1,

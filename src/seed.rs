@@ -45,6 +45,7 @@ fn record(customer: &SeedTarget, i: u64, password: &Password, hash: &str) -> Res
         password_hash: hash.to_owned(),
         uid: format!("bench-{i}"),
         now: customer.now,
+        password_expiry: None,
     })
 }
 

@@ -91,6 +91,9 @@ impl DomainError {
     pub fn bad_credentials() -> Self {
         Self::new(ErrCode::InvalidData, "login", "Bad or expired credentials")
     }
+    pub fn is_bad_credentials(&self) -> bool {
+        *self == Self::bad_credentials()
+    }
     /// Too many logins from one source address: a Server fault the client may retry later. Says nothing about the
     /// account, so it is no enumeration oracle.
     pub fn too_many_logins() -> Self {

@@ -2,9 +2,12 @@
 
 use super::error::DomainError;
 use super::login_guard::{AccountKey, InFlight, LockoutPolicy};
+use super::passwords::{check_history, must_change};
 use super::permission::Grants;
 use super::store::{SessionCutoffs, SessionRow, Store};
+use super::user::Password;
 use super::user::{CustomerId, UserId};
+use super::users::PasswordWork;
 use super::values::{Timestamp, UserName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,9 +108,15 @@ pub fn authenticate(
 }
 
 /// What a login needs from outside the domain: password verification (with a dummy verify for unknown users so
-/// timing does not reveal which names exist), the lockout rule, the session lifetimes and the time.
+/// timing does not reveal which names exist), the lockout rule, the session lifetimes and the time; the second
+/// factor; and, for a login that sets a new password, what setting one needs.
 pub struct LoginInputs<'a> {
     pub verify: &'a dyn Fn(Option<&str>) -> bool,
+    /// SessionLogin `totp_code`: required when the user has TOTP on.
+    pub totp_code: Option<&'a str>,
+    /// SessionLogin `new_password` (policy-checked at the edge), with the hasher, the rules and the TOTP vault.
+    pub new_password: Option<&'a Password>,
+    pub password_work: &'a PasswordWork<'a>,
     pub lockout: LockoutPolicy,
     /// Attempts on throttled accounts being checked now.
     pub in_flight: &'a InFlight,
@@ -116,20 +125,28 @@ pub struct LoginInputs<'a> {
     pub token_hash: TokenHash,
 }
 
+/// A successful login: when the password now in force expires (for the warning).
+#[derive(Debug, Clone, Copy)]
+pub struct LoggedIn {
+    pub password_expiry: Option<Timestamp>,
+}
+
 /// SessionLogin: every failure is the same `login: Bad or expired credentials`. An account name in its lockout
 /// delay (or hard-locked) is refused before anything else is looked up and without verifying the password; unknown
 /// names are counted and delayed exactly like real ones, and cost the same one verify, so neither the answer nor
-/// the work tells which names exist.
+/// the work tells which names exist. A wrong, missing or replayed TOTP code counts like a wrong password. Only
+/// after password and code were right does the answer say more: that the password must be changed (expired or
+/// flagged) and `new_password` is needed, or why a `new_password` is refused.
 pub fn login(
     store: &dyn Store,
     customer: &super::values::CustomerName,
     user_name: &UserName,
     inputs: LoginInputs<'_>,
     audit: &mut super::audit::AuditEntry,
-) -> Result<(), DomainError> {
+) -> Result<LoggedIn, DomainError> {
     use super::audit::Outcome;
     use super::permission::Permission;
-    use super::store::LoginRecord;
+    use super::store::{LoginRecord, PasswordSet};
 
     let refuse = |store: &dyn Store, record: LoginRecord, audit: &mut super::audit::AuditEntry| {
         let err = DomainError::bad_credentials();
@@ -190,6 +207,63 @@ pub fn login(
     if !user.can_log_in() || !user.access.grants().allows(Permission::UserLogin) {
         return refuse(store, LoginRecord::Refused, audit);
     }
+    // Read only for users with TOTP on: other logins cost no extra lookup.
+    let totp = if user.is_totp_enabled { store.totp_state(user.id)? } else { None };
+    let totp_step = match totp {
+        None => None,
+        Some(state) => {
+            let Some(code) = inputs.totp_code else {
+                return fail(store, Some(user.id), audit);
+            };
+            match inputs.password_work.totp.accepted_step(&user, &state.sealed, code, inputs.now, state.last_step)? {
+                Some(step) => Some(step),
+                None => return fail(store, Some(user.id), audit),
+            }
+        }
+    };
+    // The credentials were right: from here on a refusal may say why (it reveals nothing to a guesser).
+    let explain = |store: &dyn Store, err: DomainError, audit: &mut super::audit::AuditEntry| {
+        audit.outcome = Outcome::of(&err);
+        audit.info.clone_from(&err.info);
+        store.record_login(&LoginRecord::Refused, audit)?;
+        Err(err)
+    };
+    let rules = inputs.password_work.rules;
+    let (new_password, password_expiry) = match inputs.new_password {
+        None => {
+            if let Some(err) = must_change(&user, inputs.now) {
+                return explain(store, err, audit);
+            }
+            (None, user.password_expiry)
+        }
+        Some(p) => {
+            if rules.history > 0 {
+                let recent = store.password_history(user.id, rules.history)?;
+                if let Err(err) = check_history("new_password", p.expose(), &recent, inputs.password_work.verifies) {
+                    return explain(store, err, audit);
+                }
+            }
+            let expiry = rules.expiry_from(inputs.now);
+            audit.changed = vec!["password"];
+            (Some(PasswordSet { hash: (inputs.password_work.hash)(p)?, expiry }), expiry)
+        }
+    };
     let purge = inputs.sessions.cutoffs(inputs.now);
-    store.record_login(&LoginRecord::Success { user_id: user.id, token_hash: inputs.token_hash, account, purge }, audit)
+    let success = LoginRecord::Success {
+        user_id: user.id,
+        token_hash: inputs.token_hash,
+        account: account.clone(),
+        purge,
+        new_password,
+        totp_step,
+    };
+    match store.record_login(&success, audit) {
+        Ok(()) => Ok(LoggedIn { password_expiry }),
+        // The code's step was taken by a concurrent login between the check above and the write: a replay.
+        Err(e) if totp_step.is_some() && e.is_bad_credentials() => {
+            audit.changed.clear();
+            fail(store, Some(user.id), audit)
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -9,6 +9,7 @@ use super::search::{
     AuditEvent, AuditFilter, ExportScope, ExportSummary, Page, PageRequest, PurgeOutcome, UserQuery, UserSearch,
 };
 use super::session::{SessionId, TokenHash};
+use super::totp::{SealedTotp, TotpState};
 use super::user::{CustomerId, NewUser, User, UserId};
 use super::values::{CustomerName, Timestamp, UserName};
 
@@ -50,6 +51,8 @@ pub enum Change {
         changed: Vec<&'static str>,
         /// Forget the account's failed logins and lift its lock (UnblockUser, `usergate admin unlock`).
         unlock: bool,
+        /// A new TOTP key, sealed for the user (its replay mark is reset with it).
+        totp_key: Option<SealedTotp>,
         /// Appended to the audit record's info (`organization: A -> B` for a move between organizations).
         detail: Option<String>,
     },
@@ -67,6 +70,8 @@ pub struct NewUserRecord {
     pub password_hash: String,
     pub uid: String,
     pub now: Timestamp,
+    /// When the first password expires (`password_max_age_days`), if it does.
+    pub password_expiry: Option<Timestamp>,
 }
 
 /// Sessions that ended by either deadline: last seen at or before `idle_before`, or created at or before
@@ -77,11 +82,28 @@ pub struct SessionCutoffs {
     pub created_before: Timestamp,
 }
 
+/// A password set at login (SessionLogin `new_password`): its hash and when it expires.
+#[derive(Debug, Clone)]
+pub struct PasswordSet {
+    pub hash: String,
+    pub expiry: Option<Timestamp>,
+}
+
 /// A login attempt's effect on the store.
 #[derive(Debug, Clone)]
 pub enum LoginRecord {
-    /// A new session; the account's failures are forgotten, and a bounded number of expired sessions purged.
-    Success { user_id: UserId, token_hash: TokenHash, account: AccountKey, purge: SessionCutoffs },
+    /// A new session; the account's failures are forgotten, and a bounded number of expired sessions purged. With
+    /// `new_password` the password changes too (must-change lifted, other sessions ended); with `totp_step` the
+    /// user's replay mark moves to it, and if it is not past the mark (a concurrent login used the code first) the
+    /// whole login fails with `DomainError::bad_credentials` and nothing is written.
+    Success {
+        user_id: UserId,
+        token_hash: TokenHash,
+        account: AccountKey,
+        purge: SessionCutoffs,
+        new_password: Option<PasswordSet>,
+        totp_step: Option<i64>,
+    },
     /// A wrong password, or a name with no account behind it: counts toward that name's lockout. Reaching
     /// `hard_lock_after` locks it (and the user, if there is one).
     Failure { account: AccountKey, user_id: Option<UserId>, at: Timestamp, hard_lock_after: u32 },
@@ -101,6 +123,8 @@ pub trait Store: Send + Sync {
 
     fn customer_count(&self) -> Result<u64, DomainError>;
     fn find_customer(&self, name: &CustomerName) -> Result<Option<CustomerId>, DomainError>;
+    /// The case-folded name of a customer (`CustomerName::key`), as login accounts are keyed.
+    fn customer_key(&self, id: CustomerId) -> Result<Option<String>, DomainError>;
     /// Creates the customer if it does not exist yet.
     fn ensure_customer(&self, name: &CustomerName) -> Result<CustomerId, DomainError>;
 
@@ -109,6 +133,10 @@ pub trait Store: Send + Sync {
     /// By the opaque `uid` (exact match).
     fn user_by_uid(&self, customer: CustomerId, uid: &str) -> Result<Option<User>, DomainError>;
     fn password_hash(&self, id: UserId) -> Result<Option<String>, DomainError>;
+    /// The user's last `count` password hashes, the current one first, then the ones it replaced, newest first.
+    fn password_history(&self, id: UserId, count: usize) -> Result<Vec<String>, DomainError>;
+    /// The sealed TOTP key and replay mark of a user with TOTP on.
+    fn totp_state(&self, id: UserId) -> Result<Option<TotpState>, DomainError>;
     /// Users of one customer matching the query's filter, in its order: one page after its cursor (INVALID_DATA
     /// `cursor:` for a cursor this store did not make for this query), or, unpaged, every match (`TooMany` when
     /// more than `limit` match).

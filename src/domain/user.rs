@@ -153,7 +153,8 @@ pub enum Patch<T> {
     Set(T),
 }
 
-/// A plain password as received; checked for length only, hashed by the caller before it reaches the store.
+/// A plain password as received, checked against the rules that need no stored state (length, the common-password
+/// list); hashed by the caller before it reaches the store. History is checked where the user is known.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
 
@@ -166,10 +167,13 @@ impl Password {
             return Err(DomainError::missing(field));
         }
         if s.chars().count() < min_chars {
-            return Err(DomainError::invalid(field, format_args!("at least {min_chars} characters required")));
+            return Err(DomainError::invalid(field, format_args!("too short (minimum {min_chars})")));
         }
         if s.len() > MAX_PASSWORD_BYTES {
             return Err(DomainError::invalid(field, format_args!("longer than {MAX_PASSWORD_BYTES} bytes")));
+        }
+        if super::passwords::is_common(s) {
+            return Err(DomainError::invalid(field, "too common"));
         }
         Ok(Password(s.to_owned()))
     }
@@ -206,6 +210,8 @@ pub struct UserPatch {
     pub locked: Option<bool>,
     pub password_expiry: Option<Patch<Timestamp>>,
     pub profile: Vec<(ProfileField, Patch<Text>)>,
+    /// `is_totp_enabled`, `totp_label`, `totp_key` (UpdateUser's last elements).
+    pub totp: super::totp::TotpPatch,
     pub groups: Option<Vec<Group>>,
     pub permissions: Option<Vec<Permission>>,
     pub zones: Option<Vec<Zone>>,

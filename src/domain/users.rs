@@ -1,12 +1,15 @@
 //! User use cases and their rules: escalation, last owner, self-protection, patches, password changes.
 
 use super::access::{AccessItems, ListEdit};
-use super::audit::AuditEntry;
+use super::audit::{AuditEntry, Outcome};
 use super::error::DomainError;
+use super::login_guard::{AccountKey, InFlight, LockoutPolicy};
+use super::passwords::{PasswordRules, check_history};
 use super::permission::{Authorized, Grants, Group, Permission, PermissionReport, authorize, check, gate, report};
 use super::session::Caller;
-use super::store::{Change, CustomerFacts, NewUserRecord, Revoke, Store};
-use super::user::{Access, NewUser, Password, Patch, User, UserKey, UserPatch};
+use super::store::{Change, CustomerFacts, LoginRecord, NewUserRecord, Revoke, Store};
+use super::totp::TotpVault;
+use super::user::{Access, NewUser, Password, Patch, User, UserId, UserKey, UserPatch};
 use super::values::{Timestamp, UserName};
 
 /// Settings the rules need.
@@ -18,6 +21,28 @@ pub struct Limits {
 
 /// Hashes a password (Argon2id, on the caller's blocking thread).
 pub type Hasher<'a> = dyn Fn(&Password) -> Result<String, DomainError> + 'a;
+
+/// What setting a password needs: the hasher, a verifier for the history (`verifies(password, hash)`, Argon2 on the
+/// hasher's pool) and the rules.
+pub struct PasswordWork<'a> {
+    pub hash: &'a Hasher<'a>,
+    pub verifies: &'a dyn Fn(&str, &str) -> bool,
+    pub rules: PasswordRules,
+    /// Seals TOTP keys (UpdateUser and UpdateCurrentUser set them with the other credentials).
+    pub totp: &'a dyn TotpVault,
+}
+
+impl PasswordWork<'_> {
+    /// The history rule for `user`, then the hash: both before any write transaction (Argon2 must not hold the
+    /// writer). A concurrent change in between is harmless: it too was checked.
+    fn checked_hash(&self, store: &dyn Store, user: UserId, field: &str, p: &Password) -> Result<String, DomainError> {
+        if self.rules.history > 0 {
+            let recent = store.password_history(user, self.rules.history)?;
+            check_history(field, p.expose(), &recent, self.verifies)?;
+        }
+        (self.hash)(p)
+    }
+}
 
 /// Nobody grants a permission or group they do not hold; only owners grant OWNER.
 fn check_grantable(caller: &Grants, groups: &[Group], permissions: &[Permission]) -> Result<(), DomainError> {
@@ -77,7 +102,7 @@ pub fn create(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserAdd>,
     new: NewUser,
-    hash: &Hasher<'_>,
+    work: &PasswordWork<'_>,
     uid: String,
     audit: &AuditEntry,
 ) -> Result<User, DomainError> {
@@ -97,9 +122,15 @@ pub fn create(
         zones: a.zones.clone(),
         forbids: a.forbids.clone(),
     };
-    let password_hash = hash(&new.password)?;
-    let record =
-        NewUserRecord { customer: caller.customer, user: NewUser { access, ..new }, password_hash, uid, now: audit.at };
+    let password_hash = (work.hash)(&new.password)?;
+    let record = NewUserRecord {
+        customer: caller.customer,
+        user: NewUser { access, ..new },
+        password_hash,
+        uid,
+        now: audit.at,
+        password_expiry: work.rules.expiry_from(audit.at),
+    };
     store.insert_user(&record, audit)
 }
 
@@ -186,6 +217,7 @@ fn set_blocked(
             changed,
             unlock: !blocked,
             detail: None,
+            totp_key: None,
         })
     })
 }
@@ -277,6 +309,7 @@ pub fn deactivate(
             changed,
             unlock: false,
             detail: None,
+            totp_key: None,
         })
     })
 }
@@ -321,8 +354,20 @@ pub fn reactivate(
             changed,
             unlock: also_unblock,
             detail: None,
+            totp_key: None,
         })
     })
+}
+
+/// Only owners set another user's TOTP fields (a second factor set by someone else could lock its owner out, or
+/// let the setter in).
+fn check_totp_settable(caller: &Caller, user: &User, patch: &UserPatch) -> Result<(), DomainError> {
+    match patch.totp.first_field() {
+        Some(field) if user.id != caller.user_id && !caller.grants.is_owner() => {
+            Err(DomainError::denied(field, "only owners set another user's TOTP fields"))
+        }
+        _ => Ok(()),
+    }
 }
 
 pub fn update(
@@ -331,7 +376,7 @@ pub fn update(
     target: &UserName,
     patch: UserPatch,
     expected: Option<i64>,
-    hash: &Hasher<'_>,
+    work: &PasswordWork<'_>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
@@ -347,8 +392,17 @@ pub fn update(
         return Err(DomainError::denied(field, "only an owner may set it"));
     }
     // Hash before the write transaction: Argon2 takes tens of milliseconds and must not hold the writer.
-    let password_hash = patch.password.as_ref().map(hash).transpose()?;
-    patched(store, caller, target, &patch, password_hash, expected, audit)
+    let password_hash = match &patch.password {
+        None => None,
+        Some(p) => {
+            let user =
+                store.user_by_name(caller.customer, target)?.ok_or_else(|| DomainError::not_found("user_name"))?;
+            check_manageable(caller, &user)?;
+            check_totp_settable(caller, &user, &patch)?;
+            Some(work.checked_hash(store, user.id, "password", p)?)
+        }
+    };
+    patched(store, caller, target, &patch, password_hash, expected, work, audit)
 }
 
 /// UpdateCurrentUser: the caller edits its own contact and name fields, without UserUpdate. Renaming itself only
@@ -359,6 +413,7 @@ pub fn update_self(
     patch: UserPatch,
     allow_rename: bool,
     expected: Option<i64>,
+    work: &PasswordWork<'_>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     if let Some(field) = patch.first_admin_field() {
@@ -367,10 +422,11 @@ pub fn update_self(
     if patch.new_user_name.is_some() && !allow_rename {
         return Err(DomainError::denied("new_user_name", "renaming yourself is not allowed here"));
     }
-    patched(store, caller, &caller.user_name, &patch, None, expected, audit)
+    patched(store, caller, &caller.user_name, &patch, None, expected, work, audit)
 }
 
 /// Applies a checked patch inside the write transaction (UpdateUser, UpdateCurrentUser).
+#[allow(clippy::too_many_arguments)] // Each is one input of the rule; bundling them would only rename the list.
 fn patched(
     store: &dyn Store,
     caller: &Caller,
@@ -378,10 +434,12 @@ fn patched(
     patch: &UserPatch,
     password_hash: Option<String>,
     expected: Option<i64>,
+    work: &PasswordWork<'_>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
-    let now = audit.at;
+    let (now, rules, vault) = (audit.at, work.rules, work.totp);
     modify(store, caller, target, expected, audit, &mut |user, facts| {
+        check_totp_settable(caller, user, patch)?;
         let mut next = user.clone();
         let mut changed: Vec<&'static str> = Vec::new();
         let mut revoke = Revoke::None;
@@ -392,6 +450,12 @@ fn patched(
         }
         if password_hash.is_some() {
             changed.push("password");
+            // A new password starts a new expiry period (an explicit `password_expiry` below overrides it), and
+            // choosing one's own is the change a must-change flag asks for.
+            next.password_expiry = rules.expiry_from(now);
+            if user.id == caller.user_id && patch.require_pw_change.is_none() {
+                next.require_pw_change = false;
+            }
             revoke = if user.id == caller.user_id { Revoke::AllBut(caller.session) } else { Revoke::All };
         }
         if let Some(blocked) = patch.blocked {
@@ -436,17 +500,19 @@ fn patched(
             next.hold = hold;
             changed.push("hold");
         }
-        if let Some(flag) = patch.require_pw_change.filter(|f| *f != user.require_pw_change) {
+        if let Some(flag) = patch.require_pw_change {
             next.require_pw_change = flag;
-            changed.push("require_pw_change");
+            if flag != user.require_pw_change {
+                changed.push("require_pw_change");
+            }
         }
         if let Some(expiry) = &patch.password_expiry {
             let v = match expiry {
                 Patch::Clear => None,
                 Patch::Set(t) => Some(*t),
             };
+            next.password_expiry = v;
             if v != user.password_expiry {
-                next.password_expiry = v;
                 changed.push("password_expiry");
             }
         }
@@ -490,6 +556,12 @@ fn patched(
             next.access.forbids = forbids.clone();
             changed.push("forbid");
         }
+        let totp = patch.totp.apply(user)?;
+        next.is_totp_enabled = totp.enabled;
+        next.totp_label = totp.label;
+        changed.extend(totp.changed);
+        // Sealed here, inside the transaction, because the seal is bound to the stored user's uid.
+        let totp_key = totp.new_key.map(|k| vault.seal(user, k)).transpose()?;
         let detail = changed.contains(&"organization").then(|| organization_move(user, &next));
         if !changed.is_empty() {
             next.version += 1;
@@ -502,6 +574,7 @@ fn patched(
             changed,
             unlock,
             detail,
+            totp_key,
         })
     })
 }
@@ -512,32 +585,86 @@ fn organization_move(before: &User, after: &User) -> String {
     format!("organization: {} -> {}", org(before), org(after))
 }
 
-/// The caller's own password; `verify_old` checks the current one (the native profile requires it).
+/// How UpdateUserPassword checks the old password: like a login, behind the account's lockout (its delay honoured,
+/// one attempt at a time once it has failures, each wrong one counted), so a held session cannot guess unthrottled.
+pub struct OldPassword<'a> {
+    pub verify: &'a dyn Fn(&str) -> bool,
+    pub lockout: LockoutPolicy,
+    pub in_flight: &'a InFlight,
+}
+
+fn check_old_password(
+    store: &dyn Store,
+    caller: &Caller,
+    old: &OldPassword<'_>,
+    audit: &mut AuditEntry,
+) -> Result<(), DomainError> {
+    let now = audit.at;
+    let customer = store.customer_key(caller.customer)?.ok_or_else(DomainError::internal)?;
+    let account = AccountKey { customer, user: caller.user_name.key() };
+    let throttled = || DomainError::invalid("old_password", "too many wrong attempts; retry later");
+    let mut guard = store.login_guard(&account)?;
+    if old.lockout.refuses(guard.as_ref(), now) {
+        return Err(throttled());
+    }
+    let _claim = match guard {
+        Some(_) => {
+            let claim = old.in_flight.claim(&account).ok_or_else(throttled)?;
+            guard = store.login_guard(&account)?;
+            if old.lockout.refuses(guard.as_ref(), now) {
+                return Err(throttled());
+            }
+            Some(claim)
+        }
+        None => None,
+    };
+    let stored = store.password_hash(caller.user_id)?.ok_or_else(DomainError::internal)?;
+    if (old.verify)(&stored) {
+        return Ok(());
+    }
+    let err = DomainError::invalid("old_password", "does not match");
+    audit.outcome = Outcome::of(&err);
+    audit.info.clone_from(&err.info);
+    audit.changed =
+        if old.lockout.locks_at(guard.map_or(0, |g| g.failures).saturating_add(1)) { vec!["locked"] } else { vec![] };
+    let failure = LoginRecord::Failure {
+        account,
+        user_id: Some(caller.user_id),
+        at: now,
+        hard_lock_after: old.lockout.hard_lock_after,
+    };
+    // The count and the failure record in one transaction; `Ctx::audited` sees the outcome and writes no other.
+    store.record_login(&failure, audit)?;
+    Err(err)
+}
+
+/// The caller's own password; `old` checks the current one (the native profile requires it). A new password lifts
+/// must-change and starts a new expiry period; a right old password also forgets the account's failed attempts.
 pub fn change_own_password(
     store: &dyn Store,
     by: &Authorized<'_, gate::UserChangepw>,
-    verify_old: Option<&dyn Fn(&str) -> bool>,
+    old: Option<&OldPassword<'_>>,
     new_password: &Password,
-    hash: &Hasher<'_>,
+    work: &PasswordWork<'_>,
     audit: &mut AuditEntry,
 ) -> Result<User, DomainError> {
     let caller = by.caller();
-    if let Some(verify) = verify_old {
-        let stored = store.password_hash(caller.user_id)?.ok_or_else(DomainError::internal)?;
-        if !verify(&stored) {
-            return Err(DomainError::invalid("old_password", "does not match"));
-        }
+    if let Some(old) = old {
+        check_old_password(store, caller, old, audit)?;
     }
-    let password_hash = hash(new_password)?;
+    let unlock = old.is_some();
+    let password_hash = work.checked_hash(store, caller.user_id, "password", new_password)?;
     let now = audit.at;
     modify(store, caller, &caller.user_name, None, audit, &mut |user, _| {
+        let next = User { require_pw_change: false, password_expiry: work.rules.expiry_from(now), ..bumped(user, now) };
         Ok(Change::Update {
-            user: Box::new(bumped(user, now)),
+            user: Box::new(next),
             password_hash: Some(password_hash.clone()),
             revoke: Revoke::AllBut(caller.session),
             changed: vec!["password"],
-            unlock: false,
+            unlock,
             detail: None,
+            totp_key: None,
         })
     })
 }
@@ -581,6 +708,7 @@ pub fn edit_access(
                 changed: vec![],
                 unlock: false,
                 detail: None,
+                totp_key: None,
             });
         }
         let next = User { access, ..bumped(user, now) };
@@ -591,6 +719,7 @@ pub fn edit_access(
             changed: vec![items.field()],
             unlock: false,
             detail: None,
+            totp_key: None,
         })
     })
 }

@@ -255,7 +255,8 @@ fn answer_for(
             };
             let (ns, response_element) = (profile.namespace(), profile.response_element(op));
             let frame = Frame { version, response_element: &response_element, ns: &ns, job_id: job.0, success };
-            write_response(&mut body, frame, &[msg], |out| write_data(out, &reply.data, profile));
+            let msgs: Vec<Msg> = std::iter::once(msg).chain(reply.warning.map(Msg::warn)).collect();
+            write_response(&mut body, frame, &msgs, |out| write_data(out, &reply.data, profile));
             // A GetJob replay reports the outcome of the call it answers for; this call itself succeeded.
             let verdict =
                 Verdict { operation: Some(op), outcome: RequestOutcome::Success, err_cd: None, job_id: Some(job.0) };

@@ -122,6 +122,10 @@ impl Msg {
     pub fn info(info: impl Into<String>) -> Self {
         Msg { lvl: "INFO", err_cd: None, info: info.into() }
     }
+    /// A warning beside a success (DynECT's messages have levels; clients that only read INFO skip it).
+    pub fn warn(info: impl Into<String>) -> Self {
+        Msg { lvl: "WARN", err_cd: None, info: info.into() }
+    }
     pub fn error(err: &DomainError) -> Self {
         Msg { lvl: "ERROR", err_cd: Some(err.code.as_str()), info: err.info.clone() }
     }

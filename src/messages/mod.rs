@@ -142,7 +142,7 @@ impl Operation {
 /// A decoded request: domain values, validated at the edge.
 #[derive(Debug)]
 pub enum Request {
-    SessionLogin { customer: CustomerName, user_name: UserName, password: String },
+    SessionLogin { customer: CustomerName, user_name: UserName, password: String, extras: session_login::Extras },
     SessionLogout { token: String },
     SessionIsAlive { token: String },
     SessionKeepAlive { token: String },
@@ -211,7 +211,7 @@ pub fn decode(
     let names = profile.names();
     let fault_incompat = fields.fault_incompat();
     let typed = match op {
-        Operation::SessionLogin => session_login::decode(&fields),
+        Operation::SessionLogin => session_login::decode(&fields, rules),
         Operation::SessionLogout => session_token::token(&fields).map(|token| Request::SessionLogout { token }),
         Operation::SessionIsAlive => session_token::token(&fields).map(|token| Request::SessionIsAlive { token }),
         Operation::SessionKeepAlive => session_token::token(&fields).map(|token| Request::SessionKeepAlive { token }),

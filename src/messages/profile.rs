@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::reader::{FAULT_INCOMPAT, Field, Kind, Spelling, TOKEN, many, one, opt};
-use super::{Operation, by_user_name, create_user, get_users, session_token, user_access};
+use super::{Operation, by_user_name, create_user, get_users, session_login, session_token, user_access};
 use crate::soap::Fault;
 use crate::soap::xml::{DynectVersion, Elem, NATIVE_NS, Ns};
 
@@ -192,6 +192,7 @@ impl Profile {
             (Some(Generation::Three), Operation::UpdateUser) => DYN3_UPDATE_USER,
             (Some(Generation::Three), Operation::GetUsers) => get_users::DYNECT_FIELDS,
             (Some(_), Operation::UpdateUserPassword) => DYN_UPDATE_USER_PASSWORD,
+            (Some(_), Operation::SessionLogin) => DYN_SESSION_LOGIN,
             (Some(Generation::Two), Operation::GetJob) => DYN2_GET_JOB,
             (Some(_), Operation::CreateUpdateUser) => DYN_CREATE_UPDATE_USER,
             (Some(_), Operation::UpdateUpdateUser) => DYN_UPDATE_UPDATE_USER,
@@ -242,6 +243,15 @@ pub fn resolve(elem: &Elem) -> Result<(Profile, Operation), Fault> {
         },
     )
 }
+
+/// SessionLogin in both generations: Dyn's four elements, without the native `new_password` and `totp_code`.
+const DYN_SESSION_LOGIN: &[Field] = {
+    let all = session_login::FIELDS;
+    match all.split_last_chunk::<{ session_login::NATIVE_EXTRAS }>() {
+        Some((dynect, _)) => dynect,
+        None => all,
+    }
+};
 
 /// CreateUser in 3.x: the native table without the native-only fields.
 const DYN3_CREATE_USER: &[Field] = {

@@ -7,8 +7,9 @@ use super::common::{ACCESS_FIELDS, expected_version, flag, forbids, groups, perm
 use super::profile::Names;
 use super::reader::{FAULT_INCOMPAT, Field, Fields, TOKEN, one, opt};
 use crate::domain::DomainError;
+use crate::domain::totp::{TotpKey, TotpPatch};
 use crate::domain::user::{InputRules, Password, Patch, UserPatch};
-use crate::domain::values::{Timestamp, UserName};
+use crate::domain::values::{Text, Timestamp, UserName};
 
 /// The patch elements, in the order both WSDL types list them after their heads.
 macro_rules! with_patch {
@@ -46,6 +47,9 @@ macro_rules! with_patch {
             opt("password_expiry"),
             opt("require_pw_change"),
             opt("expected_version"),
+            opt("is_totp_enabled"),
+            opt("totp_label"),
+            opt("totp_key"),
         ]
     };
 }
@@ -65,6 +69,22 @@ fn unclearable<'f>(f: &'f Fields, name: &str) -> Result<Option<&'f str>, DomainE
 
 fn unclearable_flag(f: &Fields, name: &str) -> Result<Option<bool>, DomainError> {
     unclearable(f, name)?.map(|v| flag(name, v)).transpose()
+}
+
+/// Absent in DynECT's tables, so always empty there. `totp_key` empty or nil turns TOTP off.
+fn totp_patch(f: &Fields) -> Result<TotpPatch, DomainError> {
+    let label = match f.text("totp_label") {
+        None => None,
+        Some("") => Some(Patch::Clear),
+        Some(v) => Some(Patch::Set(Text::parse("totp_label", v)?)),
+    };
+    let key = match f.text("totp_key") {
+        None => None,
+        Some("") => Some(Patch::Clear),
+        Some(v) => Some(Patch::Set(TotpKey::parse_base32("totp_key", v)?)),
+    };
+    let enabled = unclearable(f, "is_totp_enabled")?.map(|v| flag("is_totp_enabled", v)).transpose()?;
+    Ok(TotpPatch { enabled, label, key })
 }
 
 /// `names` says where the rename and the groups are (DynECT 2.3.1 spells them `newuser_name` and `roles`).
@@ -102,6 +122,7 @@ fn patch(f: &Fields, rules: &InputRules, names: Names) -> Result<UserPatch, Doma
         Some(v) => Some(Patch::Set(Timestamp::parse("password_expiry", v)?)),
     };
     Ok(UserPatch {
+        totp: totp_patch(f)?,
         new_user_name,
         password,
         blocked,

@@ -13,7 +13,8 @@ pub fn run(ctx: &Ctx<'_>, token: &str, new: NewUser) -> Result<Reply, DomainErro
         let by = authorize::<gate::UserAdd>(&caller)?;
         let uid = crate::auth::token::generate_uid().map_err(|_| DomainError::internal())?;
         audit.changed = vec!["user_name", "password"];
-        let user = users::create(ctx.app.store.as_ref(), &by, new, &|p| super::hash(ctx, p), uid, audit)?;
+        let user =
+            super::with_password_work(ctx, |work| users::create(ctx.app.store.as_ref(), &by, new, work, uid, audit))?;
         Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

@@ -16,5 +16,10 @@ pub fn run(ctx: &Ctx<'_>, token: &str, id: JobId) -> Result<Reply, DomainError> 
         Some(code) => Msg { lvl: "ERROR", err_cd: Some(code), info: info.clone() },
     };
     let data = record.user.map_or(Data::None, |u| Data::TypedUser(Box::new(u)));
-    Ok(Reply { data, info, replay: Some(Replay { job: record.job, success: msg.err_cd.is_none(), msg }) })
+    Ok(Reply {
+        data,
+        info,
+        replay: Some(Replay { job: record.job, success: msg.err_cd.is_none(), msg }),
+        warning: None,
+    })
 }

@@ -43,6 +43,7 @@ mod user_access;
 use crate::app::App;
 use crate::domain::audit::{AuditEntry, JobId, Outcome, RequestMeta};
 use crate::domain::session::{Caller, authenticate};
+use crate::domain::users::PasswordWork;
 use crate::domain::values::Timestamp;
 use crate::domain::{DomainError, ErrCode};
 use crate::messages::common::Msg;
@@ -64,6 +65,8 @@ pub struct Reply {
     pub info: String,
     /// GetJob answers with another call's job id, status and message instead of its own.
     pub replay: Option<Replay>,
+    /// A WARN message after the INFO one (SessionLogin: the password expires soon).
+    pub warning: Option<String>,
 }
 
 /// The frame of an earlier call, as GetJob replays it.
@@ -75,7 +78,7 @@ pub struct Replay {
 
 impl Reply {
     fn new(data: Data, info: impl Into<String>) -> Self {
-        Reply { data, info: info.into(), replay: None }
+        Reply { data, info: info.into(), replay: None, warning: None }
     }
 }
 
@@ -106,13 +109,18 @@ impl Ctx<'_> {
         }
     }
 
-    /// Runs a state-changing step; when it fails, its audit record still says who tried what.
+    /// Runs a state-changing step; when it fails, its audit record still says who tried what. A step that stored
+    /// its own failure record (with the change the failure implies, such as a counted wrong password) marks it by
+    /// setting the outcome; nothing more is written then.
     fn audited<T>(
         &self,
         mut audit: AuditEntry,
         step: impl FnOnce(&mut AuditEntry) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
         step(&mut audit).inspect_err(|err| {
+            if audit.outcome != Outcome::Success {
+                return;
+            }
             audit.outcome = Outcome::of(err);
             audit.changed.clear();
             audit.info.clone_from(&err.info);
@@ -132,8 +140,8 @@ pub fn dispatch(ctx: &Ctx<'_>, request: Request) -> Result<Reply, DomainError> {
         panic!("test-only panic trigger for user {user_name}");
     }
     let result = match request {
-        Request::SessionLogin { customer, user_name, password } => {
-            session_login::run(ctx, &customer, &user_name, &password)
+        Request::SessionLogin { customer, user_name, password, extras } => {
+            session_login::run(ctx, &customer, &user_name, &password, &extras)
         }
         Request::SessionLogout { token } => session_logout::run(ctx, &token),
         Request::SessionIsAlive { token } => session_is_alive::run(ctx, &token),
@@ -216,6 +224,14 @@ pub fn reads_only(app: &App, request: &Request, now: Timestamp) -> Option<crate:
         Err(_) => false,
     };
     only_reads.then_some(hash)
+}
+
+/// Runs `f` with what setting a password needs: Argon2id hashing and the history's verifies, both on the hasher's
+/// pool (the caller waits on its blocking thread), and the password rules.
+fn with_password_work<T>(ctx: &Ctx<'_>, f: impl FnOnce(&PasswordWork<'_>) -> T) -> T {
+    let hash = |p: &crate::domain::user::Password| hash(ctx, p);
+    let verifies = |p: &str, stored: &str| ctx.app.hasher.verify(p, Some(stored));
+    f(&PasswordWork { hash: &hash, verifies: &verifies, rules: ctx.app.policy.passwords, totp: &ctx.app.secrets })
 }
 
 /// Argon2id on the current (blocking) thread, bounded by the hasher's slots.

@@ -1,4 +1,5 @@
-//! UpdateCurrentUser: the caller edits its own self-service fields; no permission (UserUpdate is not needed).
+//! UpdateCurrentUser: the caller edits its own self-service fields (TOTP ones included); no permission (UserUpdate
+//! is not needed).
 
 use super::{Ctx, Reply};
 use crate::domain::user::UserPatch;
@@ -11,7 +12,10 @@ pub fn run(ctx: &Ctx<'_>, token: &str, patch: UserPatch, expected: Option<i64>) 
         ctx.audit(Some(&caller), Operation::UpdateCurrentUser, caller.user_name.as_str(), "update: User updated");
     ctx.audited(audit, |audit| {
         let allow_rename = ctx.app.policy.allow_self_rename;
-        let user = users::update_self(ctx.app.store.as_ref(), &caller, patch, allow_rename, expected, audit)?;
+        let store = ctx.app.store.as_ref();
+        let user = super::with_password_work(ctx, |work| {
+            users::update_self(store, &caller, patch, allow_rename, expected, work, audit)
+        })?;
         Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

@@ -1,5 +1,5 @@
 //! UpdateUser: UserUpdate, plus PermissionUpdate for lists, UserBlock/UserUnblock for status, and the OWNER group
-//! for hold, locked, password_expiry and require_pw_change.
+//! for hold, locked, password_expiry, require_pw_change and another user's TOTP fields.
 
 use super::{Ctx, Reply};
 use crate::domain::permission::{authorize, gate};
@@ -19,7 +19,9 @@ pub fn run(
     let audit = ctx.audit(Some(&caller), Operation::UpdateUser, name.as_str(), "update: User updated");
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserUpdate>(&caller)?;
-        let user = users::update(ctx.app.store.as_ref(), &by, name, patch, expected, &|p| super::hash(ctx, p), audit)?;
+        let store = ctx.app.store.as_ref();
+        let user =
+            super::with_password_work(ctx, |work| users::update(store, &by, name, patch, expected, work, audit))?;
         Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

@@ -1,5 +1,5 @@
 //! UpdateUserPassword: UserChangepw; the caller's own password, the old one checked when given (native requires it,
-//! DynECT has none); other sessions die.
+//! DynECT has none) behind the account's login lockout; other sessions die.
 
 use super::{Ctx, Reply};
 use crate::domain::permission::{authorize, gate};
@@ -18,14 +18,14 @@ pub fn run(ctx: &Ctx<'_>, token: &str, old_password: Option<&str>, password: &Pa
     ctx.audited(audit, |audit| {
         let by = authorize::<gate::UserChangepw>(&caller)?;
         let verify = |stored: &str| old_password.is_some_and(|old| ctx.app.hasher.verify(old, Some(stored)));
-        let user = users::change_own_password(
-            ctx.app.store.as_ref(),
-            &by,
-            old_password.map(|_| &verify as &dyn Fn(&str) -> bool),
-            password,
-            &|p| super::hash(ctx, p),
-            audit,
-        )?;
+        let old = old_password.map(|_| users::OldPassword {
+            verify: &verify,
+            lockout: ctx.app.policy.lockout,
+            in_flight: &ctx.app.logins_in_flight,
+        });
+        let user = super::with_password_work(ctx, |work| {
+            users::change_own_password(ctx.app.store.as_ref(), &by, old.as_ref(), password, work, audit)
+        })?;
         Ok(Reply::new(Data::User(Box::new(user)), audit.info.clone()))
     })
 }

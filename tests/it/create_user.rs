@@ -57,7 +57,7 @@ async fn validation_names_the_field() {
     let cases: Vec<(String, &str, &str)> = vec![
         (user_children(&owner, "bad name", "secret-pass-1", ""), "INVALID_DATA", "user_name:"),
         (user_children(&owner, &"x".repeat(65), "secret-pass-1", ""), "INVALID_DATA", "user_name:"),
-        (user_children(&owner, "shortpw", "short", ""), "INVALID_DATA", "password: at least 8"),
+        (user_children(&owner, "shortpw", "short", ""), "INVALID_DATA", "password: too short (minimum 8)"),
         (user_children(&owner, "u1", "secret-pass-1", "<phone>12345</phone>"), "INVALID_DATA", "phone:"),
         (user_children(&owner, "u1", "secret-pass-1", "<website>ftp://x</website>"), "INVALID_DATA", "website:"),
         (

@@ -241,6 +241,13 @@ async fn dynect3_lifecycle_in_3x_shapes() {
     let c = format!("<token>{token}</token><user_name>dyn3b</user_name><status>active</status>");
     assert_eq!(dyn_call(&app, V3, "UpdateUser", &c).await.data_field("status").as_deref(), Some("active"));
 
+    // The flag is honoured: the right password is told to change it (Dyn's SessionLogin has no new_password), until
+    // an administrator lifts the flag.
+    let login = "<user_name>dyn3b</user_name><customer_name>default</customer_name><password>dyn3-pass-1</password>";
+    let refused = dyn_call(&app, V3, "SessionLogin", login).await;
+    assert!(refused.info().starts_with("password: must be changed"), "{}", refused.body);
+    let c = format!("<token>{token}</token><user_name>dyn3b</user_name><require_pw_change>N</require_pw_change>");
+    assert!(dyn_call(&app, V3, "UpdateUser", &c).await.is_success());
     let user_token = dyn_token(&app, V3, "dyn3b", "dyn3-pass-1").await;
     let c = format!("<token>{user_token}</token><password>dyn3-pass-2</password>");
     assert!(dyn_call(&app, V3, "UpdateUserPassword", &c).await.is_success());

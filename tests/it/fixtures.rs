@@ -252,6 +252,22 @@ fn request_headers(path: &Path, request: &str, op: &str, dynect: bool) -> Vec<(S
     headers
 }
 
+/// A case's own starting point, from leading comment lines: `<!-- sql: STATEMENT -->` runs on the database (as an
+/// operator's sqlite3 would; the instance is fresh, so nothing of it is cached yet), then `<!-- setup: Operation
+/// CHILDREN -->` makes that native call (placeholders filled), which must succeed.
+async fn prepare(app: &TestApp, request: &str, fill: impl Fn(&str) -> String) {
+    for line in request.lines().map(str::trim).take_while(|l| l.starts_with("<!--")) {
+        let directive = line.trim_start_matches("<!--").trim_end_matches("-->").trim();
+        if let Some(sql) = directive.strip_prefix("sql:") {
+            app.sql().execute_batch(sql.trim()).unwrap_or_else(|e| panic!("sql directive {sql:?}: {e}"));
+        } else if let Some(call) = directive.strip_prefix("setup:") {
+            let (op, children) = call.trim().split_once(' ').unwrap_or((call.trim(), ""));
+            let r = app.call(op, &fill(children)).await;
+            assert!(r.is_success(), "setup {op}: {}", r.body);
+        }
+    }
+}
+
 #[tokio::test]
 async fn fixtures_replay() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
@@ -269,10 +285,15 @@ async fn fixtures_replay() {
             req_path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let raw = std::fs::read_to_string(req_path).expect("read request");
         let app = template.instance().await;
-        let mut body = raw.clone();
-        for (k, v) in &template.tokens {
-            body = body.replace(&format!("{{{{{k}}}}}"), v);
-        }
+        let fill = |text: &str| {
+            let mut out = text.to_owned();
+            for (k, v) in &template.tokens {
+                out = out.replace(&format!("{{{{{k}}}}}"), v);
+            }
+            out
+        };
+        prepare(&app, &raw, fill).await;
+        let body = fill(&raw);
         let headers = request_headers(req_path, &raw, &op, *is_dynect);
         let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let resp = app.http("POST", "/SOAP/", &headers, body.as_bytes()).await;

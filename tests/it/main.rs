@@ -22,6 +22,7 @@ mod helpers;
 mod hostile;
 mod lifecycle;
 mod operating;
+mod passwords;
 mod permission_report;
 mod readme_examples;
 mod robustness;

@@ -6,13 +6,14 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::error::StoreError;
 
 /// Every migration with its file number, in number order. Append only: a released file never changes and a
-/// number is never reused. Numbers can be missing (branches reserved them; 0006 was skipped on purpose).
+/// number is never reused. Numbers can be missing (branches reserved them).
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_login_guard.sql")),
     (3, include_str!("migrations/0003_jobs.sql")),
     (4, include_str!("migrations/0004_update_users.sql")),
     (5, include_str!("migrations/0005_search.sql")),
+    (6, include_str!("migrations/0006_passwords.sql")),
 ];
 
 /// `user_version` at or above this is `KEYED` + the number of the last file applied, every file listed before it
@@ -122,10 +123,10 @@ mod tests {
     fn a_new_database_gets_every_file() {
         let mut conn = Connection::open_in_memory().unwrap();
         run(&mut conn).unwrap();
-        assert_eq!(version(&conn), KEYED + 5);
+        assert_eq!(version(&conn), KEYED + 6);
         assert_eq!(version(&conn), latest());
         let names = tables(&conn);
-        for table in ["users", "login_guard", "job_results", "update_users", "audit_exports"] {
+        for table in ["users", "login_guard", "job_results", "update_users", "audit_exports", "password_history"] {
             assert!(names.iter().any(|n| n == table), "{table} missing from {names:?}");
         }
         // A second run finds nothing to do.
@@ -145,8 +146,8 @@ mod tests {
 
     #[test]
     fn files_this_build_lacks_are_refused() {
-        // Legacy 4 and 5 came from branches with other later files; keyed 1006 and 1007 name files this build lacks.
-        for found in [4, 5, 6, KEYED + 6, KEYED + 7, KEYED + 100] {
+        // Legacy 4 and 5 came from branches with other later files; keyed 1007 names a file this build lacks.
+        for found in [4, 5, 6, KEYED + 7, KEYED + 100] {
             assert!(
                 matches!(applied(found), Err(StoreError::SchemaTooNew { .. })),
                 "user_version {found} should be too new"

@@ -38,6 +38,7 @@ use crate::domain::session::{SessionId, TokenHash};
 use crate::domain::store::{
     Change, CustomerFacts, Decide, LoginRecord, NewUserRecord, Revoke, SessionCutoffs, SessionRow, Store,
 };
+use crate::domain::totp::TotpState;
 use crate::domain::user::{CustomerId, User, UserId};
 use crate::domain::values::{CustomerName, Timestamp, UserName};
 
@@ -233,7 +234,7 @@ impl SqliteStore {
                     queries::insert_audit(tx, audit, None)?;
                     Ok(Some(user))
                 }
-                Change::Update { user: new, password_hash, revoke, changed, unlock, detail } => {
+                Change::Update { user: new, password_hash, revoke, changed, unlock, detail, totp_key } => {
                     // Identity never changes; everything else (version and updated_at included) is the domain's.
                     let new = User {
                         id: user.id,
@@ -254,11 +255,14 @@ impl SqliteStore {
                         queries::write_access(tx, new.id, &new.access, true)?;
                     }
                     if let Some(hash) = &password_hash {
-                        queries::set_password_hash(tx, new.id, hash)?;
+                        queries::set_password_hash(tx, new.id, hash, audit.at)?;
                     }
                     // After the rename (if any): the lockout is looked up under the current name.
                     if unlock {
                         queries::unlock_user(tx, new.id)?;
+                    }
+                    if let Some(sealed) = totp_key.as_ref().filter(|_| new.is_totp_enabled) {
+                        queries::set_totp_key(tx, new.id, sealed)?;
                     }
                     if !new.is_totp_enabled {
                         queries::clear_totp_key(tx, new.id)?;
@@ -290,7 +294,7 @@ fn new_user(new: &NewUserRecord) -> User {
         locked: false,
         hold: false,
         require_pw_change: false,
-        password_expiry: None,
+        password_expiry: new.password_expiry,
         totp_label: None,
         is_totp_enabled: false,
         created_at: new.now,
@@ -320,6 +324,10 @@ impl Store for SqliteStore {
 
     fn find_customer(&self, name: &CustomerName) -> Result<Option<CustomerId>, DomainError> {
         Ok(self.read(|c| queries::find_customer(c, &name.key()))?)
+    }
+
+    fn customer_key(&self, id: CustomerId) -> Result<Option<String>, DomainError> {
+        Ok(self.read(|c| queries::customer_key(c, id))?)
     }
 
     fn ensure_customer(&self, name: &CustomerName) -> Result<CustomerId, DomainError> {
@@ -358,6 +366,14 @@ impl Store for SqliteStore {
             self.cache.put_user(generation, u);
         }
         Ok(user)
+    }
+
+    fn password_history(&self, id: UserId, count: usize) -> Result<Vec<String>, DomainError> {
+        Ok(self.read(|c| queries::password_history(c, id, count))?)
+    }
+
+    fn totp_state(&self, id: UserId) -> Result<Option<TotpState>, DomainError> {
+        Ok(self.read(|c| queries::totp_state(c, id))?)
     }
 
     fn user_by_uid(&self, customer: CustomerId, uid: &str) -> Result<Option<User>, DomainError> {
@@ -417,7 +433,18 @@ impl Store for SqliteStore {
     fn record_login(&self, login: &LoginRecord, audit: &AuditEntry) -> Result<(), DomainError> {
         self.write(|tx| {
             match login {
-                LoginRecord::Success { user_id, token_hash, account, purge } => {
+                LoginRecord::Success { user_id, token_hash, account, purge, new_password, totp_step } => {
+                    // Inside the write transaction: of two logins with one code, the second finds the mark moved.
+                    if let Some(step) = totp_step
+                        && !queries::advance_totp_step(tx, *user_id, *step)?
+                    {
+                        return Err(StoreError::Rejected(DomainError::bad_credentials()));
+                    }
+                    if let Some(set) = new_password {
+                        queries::password_set_at_login(tx, *user_id, set, audit.at)?;
+                        // Before the new session exists: a password change ends every other session.
+                        queries::revoke_sessions(tx, *user_id, Revoke::All)?;
+                    }
                     queries::login_succeeded(tx, *user_id, token_hash, audit.at)?;
                     queries::clear_login_guard(tx, account)?;
                     queries::purge_expired_sessions(tx, *purge)?;

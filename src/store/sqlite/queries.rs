@@ -12,9 +12,11 @@ use super::rows::{self, USER_SQL};
 use super::user_view;
 use crate::domain::audit::{AuditEntry, JobId, JobRecord, Outcome};
 use crate::domain::login_guard::{AccountKey, GuardState};
+use crate::domain::passwords::MAX_HISTORY;
 use crate::domain::permission::Group;
 use crate::domain::session::{SessionId, TokenHash};
-use crate::domain::store::{Revoke, SessionCutoffs, SessionRow};
+use crate::domain::store::{PasswordSet, Revoke, SessionCutoffs, SessionRow};
+use crate::domain::totp::{SealedTotp, TotpState};
 use crate::domain::user::{Access, CustomerId, User, UserId};
 use crate::domain::values::{Forbid, Timestamp};
 
@@ -43,6 +45,14 @@ pub(super) fn find_customer(conn: &Connection, key: &str) -> Result<Option<Custo
         .query_row([key], |r| r.get(0))
         .optional()?;
     Ok(id.map(CustomerId))
+}
+
+pub(super) fn customer_key(conn: &Connection, id: CustomerId) -> Result<Option<String>, StoreError> {
+    let key = conn
+        .prepare_cached("SELECT name_key FROM customers WHERE id = ?1")?
+        .query_row([id.0], |r| r.get(0))
+        .optional()?;
+    Ok(key)
 }
 
 pub(super) fn insert_customer(
@@ -272,24 +282,91 @@ pub(super) fn password_hash(conn: &Connection, id: UserId) -> Result<Option<Stri
 pub(super) fn reset_password(conn: &Connection, id: UserId, hash: &str, now: Timestamp) -> Result<(), StoreError> {
     let n = conn
         .prepare_cached(
-            "UPDATE users SET password_hash = ?2, failed_logins = 0, locked = 0, updated_at = ?3, \
-             version = version + 1 WHERE id = ?1",
+            "UPDATE users SET failed_logins = 0, locked = 0, updated_at = ?2, version = version + 1 WHERE id = ?1",
         )?
-        .execute(params![id.0, hash, now.0])?;
+        .execute(params![id.0, now.0])?;
     if n == 0 {
         return Err(StoreError::NoSuchUser(id.0));
     }
-    Ok(())
+    set_password_hash(conn, id, hash, now)
 }
 
-pub(super) fn set_password_hash(conn: &Connection, id: UserId, hash: &str) -> Result<(), StoreError> {
+/// Sets the hash, keeping the one it replaces in the history (at most `MAX_HISTORY` earlier hashes per user).
+pub(super) fn set_password_hash(conn: &Connection, id: UserId, hash: &str, now: Timestamp) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO password_history (user_id, password_hash, replaced_at) \
+         SELECT id, password_hash, ?2 FROM users WHERE id = ?1",
+    )?
+    .execute(params![id.0, now.0])?;
+    conn.prepare_cached(
+        "DELETE FROM password_history WHERE user_id = ?1 AND id NOT IN \
+         (SELECT id FROM password_history WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2)",
+    )?
+    .execute(params![id.0, i64::try_from(MAX_HISTORY).unwrap_or(i64::MAX)])?;
     conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?.execute(params![id.0, hash])?;
     Ok(())
 }
 
-/// The TOTP key is not part of `User`; turning TOTP off is the one change to it the domain can express.
+/// The current hash, then the replaced ones newest first: `count` at most.
+pub(super) fn password_history(conn: &Connection, id: UserId, count: usize) -> Result<Vec<String>, StoreError> {
+    let limit = i64::try_from(count).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(
+        "SELECT password_hash FROM (SELECT password_hash, 0 AS o, 0 AS id FROM users WHERE id = ?1 \
+         UNION ALL SELECT password_hash, 1, id FROM password_history WHERE user_id = ?1) \
+         ORDER BY o, id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![id.0, limit], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The TOTP key is not part of `User`: turning TOTP off forgets it (and its replay mark).
 pub(super) fn clear_totp_key(conn: &Connection, id: UserId) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE users SET totp_key = NULL WHERE id = ?1 AND totp_key IS NOT NULL")?.execute([id.0])?;
+    conn.prepare_cached(
+        "UPDATE users SET totp_key = NULL, totp_last_step = NULL WHERE id = ?1 AND totp_key IS NOT NULL",
+    )?
+    .execute([id.0])?;
+    Ok(())
+}
+
+/// A new sealed key; codes of the old key's steps say nothing about the new one, so the replay mark starts over.
+pub(super) fn set_totp_key(conn: &Connection, id: UserId, sealed: &SealedTotp) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE users SET totp_key = ?2, totp_last_step = NULL WHERE id = ?1")?
+        .execute(params![id.0, sealed.0])?;
+    Ok(())
+}
+
+pub(super) fn totp_state(conn: &Connection, id: UserId) -> Result<Option<TotpState>, StoreError> {
+    let state = conn
+        .prepare_cached("SELECT totp_key, totp_last_step FROM users WHERE id = ?1 AND totp_key IS NOT NULL")?
+        .query_row([id.0], |r| Ok(TotpState { sealed: SealedTotp(r.get(0)?), last_step: r.get(1)? }))
+        .optional()?;
+    Ok(state)
+}
+
+/// Moves the replay mark to `step` if it is past it; false when it is not (the code was used already).
+pub(super) fn advance_totp_step(conn: &Connection, id: UserId, step: i64) -> Result<bool, StoreError> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND totp_key IS NOT NULL \
+             AND (totp_last_step IS NULL OR totp_last_step < ?2)",
+        )?
+        .execute(params![id.0, step])?;
+    Ok(n == 1)
+}
+
+/// A password set at login: lifts must-change, sets the expiry, and counts as a change of the user.
+pub(super) fn password_set_at_login(
+    conn: &Connection,
+    id: UserId,
+    set: &PasswordSet,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    set_password_hash(conn, id, &set.hash, now)?;
+    conn.prepare_cached(
+        "UPDATE users SET require_pw_change = 0, password_expiry = ?2, updated_at = ?3, version = version + 1 \
+         WHERE id = ?1",
+    )?
+    .execute(params![id.0, set.expiry.map(|t| t.0), now.0])?;
     Ok(())
 }
 

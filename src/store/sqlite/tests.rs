@@ -78,6 +78,7 @@ fn record(customer: CustomerId, user_name: &str, first: &str, email: &str, acces
         password_hash: format!("$argon2id$hash-of-{user_name}"),
         uid: format!("uid-{user_name}"),
         now: NOW,
+        password_expiry: None,
     }
 }
 
@@ -120,7 +121,14 @@ impl Fixture {
     fn login(&self, user: UserId, token: &str) -> SessionId {
         let hash = TokenHash(token.into());
         let purge = SessionCutoffs { idle_before: Timestamp(0), created_before: Timestamp(0) };
-        let login = LoginRecord::Success { user_id: user, token_hash: hash.clone(), account: acme("nobody"), purge };
+        let login = LoginRecord::Success {
+            user_id: user,
+            token_hash: hash.clone(),
+            account: acme("nobody"),
+            purge,
+            new_password: None,
+            totp_step: None,
+        };
         self.store.record_login(&login, &audit(&self.store, "SessionLogin")).unwrap();
         self.store.session_by_hash(&hash).unwrap().unwrap().id
     }
@@ -156,6 +164,7 @@ fn update(mut user: User, revoke: Revoke) -> Change {
         revoke,
         changed: vec!["user_name"],
         unlock: false,
+        totp_key: None,
         detail: None,
     }
 }
@@ -292,6 +301,7 @@ fn a_change_that_changes_nothing_is_still_audited() {
             revoke: Revoke::None,
             changed: vec![],
             unlock: false,
+            totp_key: None,
             detail: None,
         })
     });
@@ -401,6 +411,7 @@ fn revoke_variants_and_password_change() {
             revoke: Revoke::AllBut(keep),
             changed: vec!["password"],
             unlock: false,
+            totp_key: None,
             detail: None,
         })
     })
@@ -473,8 +484,14 @@ fn lockout_and_reset() {
     assert!(!locked(&f));
     // A success in between starts the count again.
     let purge = SessionCutoffs { idle_before: Timestamp(0), created_before: Timestamp(0) };
-    let ok =
-        LoginRecord::Success { user_id: gus.id, token_hash: TokenHash("t-gus".into()), account: acme("gus"), purge };
+    let ok = LoginRecord::Success {
+        user_id: gus.id,
+        token_hash: TokenHash("t-gus".into()),
+        account: acme("gus"),
+        purge,
+        new_password: None,
+        totp_step: None,
+    };
     f.store.record_login(&ok, &audit(&f.store, "SessionLogin")).unwrap();
     assert_eq!(guard(&f), None);
     for at in 20..23 {
@@ -515,6 +532,7 @@ fn unlock_in_a_change_clears_the_guard() {
             revoke: Revoke::None,
             changed: vec!["locked"],
             unlock: true,
+            totp_key: None,
             detail: None,
         })
     })
@@ -574,6 +592,8 @@ fn a_login_purges_expired_sessions_a_bounded_number_at_a_time() {
         token_hash: TokenHash(token.into()),
         account: acme("ida"),
         purge,
+        new_password: None,
+        totp_step: None,
     };
     let dead = "SELECT COUNT(*) FROM sessions WHERE last_seen_at <= 2000 OR created_at <= 100";
     f.store.record_login(&login("new1"), &audit(&f.store, "SessionLogin")).unwrap();
