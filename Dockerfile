@@ -20,9 +20,9 @@ COPY --from=build /src/target/release/usergate /usr/local/bin/usergate
 USER usergate
 WORKDIR /var/lib/usergate
 # Inside the container the server must listen on every interface; publish the port to choose who reaches it.
+# Logs: the default log_filter (info, request lines off); USERGATE_LOG_FILTER=info adds a line per request.
 ENV USERGATE_LISTEN=0.0.0.0:8080 \
-    USERGATE_DB=/var/lib/usergate/usergate.db \
-    RUST_LOG=info
+    USERGATE_DB=/var/lib/usergate/usergate.db
 VOLUME /var/lib/usergate
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \

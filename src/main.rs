@@ -239,24 +239,62 @@ fn init_logs(settings: &Settings) {
 }
 
 async fn serve(settings: Settings) -> Result<(), String> {
+    // Installed before the listening line: once clients (or an init system) can see us, a signal must find its
+    // handler. SIGHUP's default action would end the process; a SIGTERM before its handler would skip the drain.
+    #[cfg(unix)]
+    let signals = Signals::install().map_err(|e| format!("signal handlers: {e}"))?;
     let running = usergate::start(settings).await.map_err(|e| e.to_string())?;
     #[cfg(unix)]
-    tokio::spawn(reload_on_hangup(running.tls.clone()));
-    shutdown_signal().await;
+    {
+        tokio::spawn(reload_on_hangup(signals.hangup, running.tls.clone()));
+        signals.stop.wait().await;
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
     tracing::info!("shutting down: draining in-flight requests");
     running.stop().await;
     Ok(())
 }
 
+/// The signals `serve` acts on, registered with the runtime up front.
+#[cfg(unix)]
+struct Signals {
+    hangup: tokio::signal::unix::Signal,
+    stop: StopSignals,
+}
+
+/// SIGTERM or SIGINT: drain and exit.
+#[cfg(unix)]
+struct StopSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            hangup: signal(SignalKind::hangup())?,
+            stop: StopSignals {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            },
+        })
+    }
+}
+
+#[cfg(unix)]
+impl StopSignals {
+    async fn wait(mut self) {
+        tokio::select! { _ = self.terminate.recv() => {}, _ = self.interrupt.recv() => {} }
+    }
+}
+
 /// SIGHUP reloads the TLS certificate and key; a failed reload keeps the old pair. Without TLS it is ignored (its
 /// default action would end the process).
 #[cfg(unix)]
-async fn reload_on_hangup(tls: Option<std::sync::Arc<usergate::http::tls::Tls>>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else {
-        tracing::warn!("cannot listen for SIGHUP: TLS reload unavailable");
-        return;
-    };
+async fn reload_on_hangup(mut hup: tokio::signal::unix::Signal, tls: Option<std::sync::Arc<usergate::http::tls::Tls>>) {
     while hup.recv().await.is_some() {
         match &tls {
             None => tracing::info!("SIGHUP: nothing to reload (TLS is off)"),
@@ -265,26 +303,6 @@ async fn reload_on_hangup(tls: Option<std::sync::Arc<usergate::http::tls::Tls>>)
                 Err(e) => tracing::error!(error = %e, "SIGHUP: TLS reload failed; keeping the certificate in use"),
             },
         }
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
     }
 }
 

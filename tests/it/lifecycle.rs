@@ -361,3 +361,17 @@ async fn once_shutdown_begins_readyz_says_503_and_answers_close_their_connection
     stopping.await.unwrap();
     assert!(TcpStream::connect(addr).await.is_err(), "nothing listens any more");
 }
+
+#[tokio::test]
+async fn signals_right_after_the_listening_line_find_their_handlers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ug.db");
+    let (mut child, addr) = spawn_server(&db, "077");
+    // At once: the handlers must already be installed (SIGHUP's default action would end the process).
+    let signal = |name: &str| Command::new("kill").args([name, &child.id().to_string()]).status().unwrap();
+    assert!(signal("-HUP").success());
+    let probe = TestApp::attach(addr, tempfile::tempdir().unwrap());
+    assert_eq!(probe.http("GET", "/healthz", &[], b"").await.status, 200, "SIGHUP must not end the server");
+    assert!(signal("-TERM").success());
+    assert_eq!(child.wait().unwrap().code(), Some(0), "SIGTERM drains and exits 0");
+}
