@@ -271,3 +271,47 @@ async fn export_streams_csv_and_jsonl_and_purge_needs_a_fresh_export() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--before"));
 }
+
+#[tokio::test]
+async fn with_a_retention_the_server_purges_what_an_export_covers() {
+    let app = TestApp::spawn().await;
+    assert!(app.create_user(&app.owner_token().await, "kept", "secret-pass-1", "").await.is_success());
+    let dir = app.stop().await;
+    let db = dir.path().join("usergate.db");
+    // A record from 1970 (inserting is what the audit allows), under the job ids the server reserved and left unused.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "INSERT INTO audit (id, at, customer_id, actor_id, actor_name, operation, target, outcome, changed, \
+         client_addr, correlation_id) VALUES (9999, 1000, 1, 1, 'owner', 'UpdateUser', 'kept', 'success', '', \
+         '127.0.0.1', 'old')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let count =
+        |sql: &str| rusqlite::Connection::open(&db).unwrap().query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    let before = count("SELECT COUNT(*) FROM audit");
+    // Not exported yet: a server with a one-day retention keeps it.
+    let app = TestApp::spawn_in(dir, |s| s.audit_retention_days = 1).await;
+    let dir = app.stop().await;
+    assert_eq!(count("SELECT COUNT(*) FROM audit WHERE id = 9999"), 1);
+    assert!(
+        admin(&db, &["export", "--format", "jsonl", "--output", dir.path().join("a.jsonl").to_str().unwrap()])
+            .status
+            .success()
+    );
+    // Exported: the server's first retention round (at start) removes it and only it.
+    let app = TestApp::spawn_in(dir, |s| s.audit_retention_days = 1).await;
+    let mut gone = false;
+    for _ in 0..200 {
+        if count("SELECT COUNT(*) FROM audit WHERE id = 9999") == 0 {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(gone, "the aged, exported record was purged");
+    assert_eq!(count("SELECT COUNT(*) FROM audit WHERE operation = 'AdminAuditPurge'"), 1);
+    assert_eq!(count("SELECT COUNT(*) FROM audit WHERE id <> 9999 AND operation <> 'AdminAuditPurge'"), before - 1);
+    app.stop().await;
+}
