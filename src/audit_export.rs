@@ -189,11 +189,11 @@ pub fn retention_cutoff(now: Timestamp, days: u32) -> Timestamp {
 
 /// With `audit_retention_days` set, the server purges hourly what has aged out and is covered by an export; what
 /// is not exported yet stays (and is purged on a later round, after an export).
-pub fn spawn_retention(store: Arc<dyn Store>, days: u32) {
+pub fn spawn_retention(store: Arc<dyn Store>, days: u32) -> Option<tokio::task::JoinHandle<()>> {
     if days == 0 {
-        return;
+        return None;
     }
-    tokio::spawn(async move {
+    Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
@@ -201,12 +201,13 @@ pub fn spawn_retention(store: Arc<dyn Store>, days: u32) {
             let before = retention_cutoff(Timestamp::now(), days);
             let done = tokio::task::spawn_blocking(move || purge(store.as_ref(), before)).await;
             match done {
+                Ok(Ok(0)) => {}
                 Ok(Ok(n)) => tracing::info!(purged = n, "audit retention: purged records older than {days} days"),
                 Ok(Err(e)) => tracing::warn!("audit retention: {e}"),
                 Err(e) => tracing::error!("audit retention: {e}"),
             }
         }
-    });
+    }))
 }
 
 #[cfg(test)]

@@ -64,6 +64,8 @@ pub struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
     purge: tokio::task::JoinHandle<()>,
+    /// The hourly audit purge, with `audit_retention_days` set.
+    retention: Option<tokio::task::JoinHandle<()>>,
     /// Held while serving: `admin restore` refuses while it is.
     _lock: store::sqlite::backup::DbLock,
 }
@@ -81,6 +83,9 @@ impl Running {
         let _ = self.stop.send(());
         let _ = self.task.await;
         self.purge.abort();
+        if let Some(retention) = &self.retention {
+            retention.abort();
+        }
         let store = Arc::clone(&self.store);
         match tokio::task::spawn_blocking(move || store.checkpoint()).await {
             Ok(Ok(())) => tracing::info!("shutdown: WAL checkpointed"),
@@ -163,7 +168,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         .map_err(|source| StartError::Listen { addr: settings.listen, source })?;
     let addr = listener.local_addr().map_err(|e| StartError::Other(e.to_string()))?;
     let app = Arc::new(app);
-    audit_export::spawn_retention(Arc::clone(&app.store), settings.audit_retention_days);
+    let retention = audit_export::spawn_retention(Arc::clone(&app.store), settings.audit_retention_days);
     let server = Arc::new(http::Server {
         app: Arc::clone(&app),
         limits: http::HttpLimits {
@@ -190,5 +195,5 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         tokio::spawn(purge_sessions(Arc::clone(&app), Duration::from_secs(settings.session_purge_interval_secs)));
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!("usergate listening on {scheme}://{addr}/SOAP/");
-    Ok(Running { addr, app, tls, store, stop, task, purge, _lock: lock })
+    Ok(Running { addr, app, tls, store, stop, task, purge, retention, _lock: lock })
 }

@@ -208,6 +208,6 @@ pub trait Store: Send + Sync {
     /// Records a finished export (its time, scope and highest job id), so that a purge can tell what was exported.
     fn record_export(&self, scope: ExportScope, at: Timestamp, summary: ExportSummary) -> Result<(), DomainError>;
     /// Removes the audit records (and their results) from before `before`, if an all-customer export made after
-    /// them covers them all; records the purge as `audit`.
+    /// them covers them all; records the purge as `audit` (unless there was nothing to remove).
     fn purge_audit(&self, before: Timestamp, audit: &AuditEntry) -> Result<PurgeOutcome, DomainError>;
 }
