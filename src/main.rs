@@ -346,8 +346,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Admin { action: Admin::Audit { action } } => {
-            // The same busy_timeout (5 s) as the server: a command waits for a running server's short write
-            // transactions instead of failing; exports only read, purges delete in short batches.
+            // The same busy timeout as the server (`db_busy_timeout_ms`): a command waits for a running server's
+            // short write transactions instead of failing; exports only read, purges delete in short batches.
             let store = usergate::open_store(&settings).map_err(|e| e.to_string())?;
             audit(&store, &settings, action).map_err(Failure::from)
         }
