@@ -186,6 +186,14 @@ fn every_wsdl_operation_has_message_op_fixture_and_test() {
             let action = format!("soapAction=\"urn:usergate:1#{}\"", op.name());
             assert!(section.contains(&action), "{binding} lacks {}", op.name());
         }
+        // Each binding operation is whole: a merge once cut one down to its soapAction.
+        for op in section.split("<wsdl:operation name=\"").skip(1) {
+            let name = op.split('"').next().unwrap_or_default();
+            let body = op.split("</wsdl:operation>").next().unwrap_or_default();
+            for part in ["<wsdl:input>", "<wsdl:output>", "<wsdl:fault name=\"ErrorResponse\">"] {
+                assert!(body.contains(part), "{binding}'s {name} lacks {part}");
+            }
+        }
     }
     assert_eq!(
         text.matches("soapAction=\"urn:usergate:1#").count(),
