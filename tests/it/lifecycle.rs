@@ -375,3 +375,16 @@ async fn signals_right_after_the_listening_line_find_their_handlers() {
     assert!(signal("-TERM").success());
     assert_eq!(child.wait().unwrap().code(), Some(0), "SIGTERM drains and exits 0");
 }
+
+#[tokio::test]
+async fn readyz_says_503_while_the_database_cannot_answer_its_read() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.http("GET", "/readyz", &[], b"").await.status, 200);
+    // Another process breaks the schema under the server: its readiness read now fails.
+    let sql = app.sql();
+    sql.execute_batch("ALTER TABLE customers RENAME TO customers_away").unwrap();
+    let r = app.http("GET", "/readyz", &[], b"").await;
+    assert_eq!((r.status, r.body.as_str()), (503, "database not answering\n"));
+    sql.execute_batch("ALTER TABLE customers_away RENAME TO customers").unwrap();
+    assert_eq!(app.http("GET", "/readyz", &[], b"").await.status, 200, "ready again once the read works");
+}
