@@ -70,6 +70,9 @@ impl SecretBox {
                     Err(e) => Err(io(e)),
                 }
             }
+            // The read failed but the file is there now: another process created it between that read and the
+            // check above. Read the one it made (any other failure repeats and is answered).
+            Err(KeyFileError::Io { .. }) => read_key(path),
             other => other,
         }
     }
