@@ -30,7 +30,8 @@ fn chosen_password(given: Option<&str>, min_chars: usize) -> Result<(Password, b
     }
 }
 
-fn audit(store: &dyn Store, op: &'static str, target: &str) -> Result<AuditEntry, AdminError> {
+/// The audit record of an offline admin command (the password change is the default; callers adjust the rest).
+pub(crate) fn audit(store: &dyn Store, op: &'static str, target: &str) -> Result<AuditEntry, AdminError> {
     Ok(AuditEntry {
         job: store.next_job_id()?,
         at: Timestamp::now(),

@@ -152,21 +152,11 @@ pub fn export(
     Ok(summary)
 }
 
-fn purge_entry(store: &dyn Store, before: Timestamp) -> Result<AuditEntry, DomainError> {
-    Ok(AuditEntry {
-        job: store.next_job_id()?,
-        at: Timestamp::now(),
-        customer: None,
-        actor: None,
-        actor_name: "usergate-admin".into(),
-        operation: "AdminAuditPurge",
-        target: "audit".into(),
-        outcome: Outcome::Success,
-        changed: Vec::new(),
-        client_addr: "local".into(),
-        correlation_id: String::new(),
-        info: format!("purge: audit records before {}", before.to_rfc3339()),
-    })
+fn purge_entry(store: &dyn Store, before: Timestamp) -> Result<AuditEntry, AdminError> {
+    let mut entry = crate::admin::audit(store, "AdminAuditPurge", "audit")?;
+    entry.changed.clear();
+    entry.info = format!("purge: audit records before {}", before.to_rfc3339());
+    Ok(entry)
 }
 
 /// Removes the audit records from before `before`, refusing unless an all-customer export covers them.

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use usergate::config::{Secret, Settings};
 
 pub const OWNER_PASSWORD: &str = "ownerpass1";
@@ -254,4 +254,25 @@ fn dechunk(mut s: &str) -> String {
         s = rest[n..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// POSTs `body` from the loopback address `from` (all of 127.0.0.0/8 reaches a server on 127.0.0.1) with extra
+/// header lines (each ending in CRLF); the request asks the server to close.
+pub async fn post_from(from: [u8; 4], to: SocketAddr, headers: &str, body: &str) -> Resp {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::from((from, 0))).unwrap();
+    let mut s = socket.connect(to).await.unwrap();
+    let head = format!(
+        "POST /SOAP/ HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\nContent-Type: text/xml\r\n{headers}\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
+    Resp { status, headers: Vec::new(), body }
 }

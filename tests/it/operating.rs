@@ -1,13 +1,11 @@
 //! Operating the server: configuration layers and `usergate config check`, the README's key table, trusted
 //! proxies (X-Forwarded-For for the audit and the login rate), the whole-request timeout.
 
-use std::net::SocketAddr;
 use std::process::Command;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
 
-use crate::helpers::{OWNER_PASSWORD, Resp, TestApp, envelope};
+use crate::helpers::{OWNER_PASSWORD, TestApp, envelope, post_from};
 
 const BIN: &str = env!("CARGO_BIN_EXE_usergate");
 
@@ -73,26 +71,6 @@ fn every_setting_has_a_readme_row_with_its_environment_variable() {
         .map(|k| (*k).to_owned())
         .collect();
     assert!(missing.is_empty(), "README's Configuration table needs a row (key, env var) for: {missing:?}");
-}
-
-/// POSTs `body` from the local address `from` with extra headers; the request asks the server to close.
-async fn post_from(from: [u8; 4], to: SocketAddr, headers: &str, body: &str) -> Resp {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.bind(SocketAddr::from((from, 0))).unwrap();
-    let mut s = socket.connect(to).await.unwrap();
-    let head = format!(
-        "POST /SOAP/ HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\nContent-Type: text/xml\r\n{headers}\
-         Content-Length: {}\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
-    s.write_all(body.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
-    Resp { status, headers: Vec::new(), body }
 }
 
 fn login(password: &str) -> String {

@@ -3,9 +3,6 @@
 
 use std::net::SocketAddr;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
-
 use crate::helpers::{OWNER_PASSWORD, Resp, TestApp, envelope};
 
 const PW: &str = "secret-pass-1";
@@ -254,21 +251,7 @@ async fn post_from(from: [u8; 4], to: SocketAddr, op: &str, children: &str) -> R
 
 /// `post_from` with a whole envelope (a DynECT one).
 async fn post_body_from(from: [u8; 4], to: SocketAddr, body: &str) -> Resp {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.bind(SocketAddr::from((from, 0))).unwrap();
-    let mut s = socket.connect(to).await.unwrap();
-    let head = format!(
-        "POST /SOAP/ HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).await.unwrap();
-    s.write_all(body.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
-    Resp { status, headers: Vec::new(), body }
+    crate::helpers::post_from(from, to, "", body).await
 }
 
 fn login_children(user: &str, password: &str) -> String {
